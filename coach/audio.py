@@ -1,0 +1,162 @@
+"""Decode stage: an audio file in, a ``Recording`` out.
+
+PyAV (FFmpeg bundled in the ``av`` wheel, which faster-whisper needs anyway) decodes WAV (PCM
+8/16/24/32-bit, float, mu-law, a-law), FLAC, MP3, OGG/Vorbis/Opus and M4A/AAC at any sample
+rate. Channels are kept apart and resampled to 16 kHz float32; which channel is which party is
+decided later, by the speaker stage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import AudioError
+
+SAMPLE_RATE = 16000
+
+
+@dataclass(frozen=True, eq=False)
+class Recording:
+    """Decoded audio of one call.
+
+    Attributes:
+        path: the source file.
+        sha256: hex digest of the file's bytes (identifies the call across runs).
+        channels: one float32 array per channel, 16 kHz, values in [-1, 1].
+        original_sample_rate: sample rate of the file, Hz.
+        codec: FFmpeg's name for the codec (``pcm_mulaw``, ``flac``, ``mp3``...).
+        warnings: things the user should know (truncated file, identical channels...).
+    """
+
+    path: str
+    sha256: str
+    channels: tuple[np.ndarray, ...]
+    original_sample_rate: int
+    codec: str
+    warnings: tuple[str, ...] = ()
+    sample_rate: int = SAMPLE_RATE
+
+    @property
+    def num_channels(self) -> int:
+        return len(self.channels)
+
+    @property
+    def duration(self) -> float:
+        return len(self.channels[0]) / self.sample_rate
+
+    def mono(self) -> np.ndarray:
+        """The channels mixed down to one (float32, 16 kHz)."""
+        if self.num_channels == 1:
+            return self.channels[0]
+        return np.mean(np.stack(self.channels), axis=0).astype(np.float32)
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def decode(path: str | Path, max_channels: int = 2) -> Recording:
+    """Decode ``path`` into a ``Recording`` (16 kHz float32, channels kept apart).
+
+    Raises:
+        AudioError: missing, empty, not audio, corrupt, zero-length, or more than
+            ``max_channels`` channels. The message is one line naming the reason.
+    """
+    import av  # lazy: keeps `coach --help` fast
+
+    path = Path(path)
+    if not path.exists():
+        raise AudioError("file not found", path)
+    if path.is_dir():
+        raise AudioError("is a directory, not an audio file", path)
+    size = path.stat().st_size
+    if size == 0:
+        raise AudioError("empty file (0 bytes)", path)
+    sha = file_sha256(path)
+
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except (av.error.FFmpegError, UnicodeDecodeError, OSError) as e:
+        raise AudioError(f"not a readable audio file ({_short(e)})", path) from None
+
+    warnings: list[str] = []
+    with container:
+        if not container.streams.audio:
+            raise AudioError("no audio stream in the file (not an audio file?)", path)
+        stream = container.streams.audio[0]
+        ctx = stream.codec_context
+        n_channels = ctx.channels or 0
+        if n_channels > max_channels:
+            raise AudioError(
+                f"{n_channels} audio channels; coach takes mono (one party per call mixed) or stereo "
+                "(one party per channel) recordings", path)
+        if n_channels < 1:
+            raise AudioError("audio stream has no channels", path)
+        layout = "stereo" if n_channels == 2 else "mono"
+        resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
+        declared = _declared_duration(container, stream)
+        chunks: list[np.ndarray] = []
+        error: str | None = None
+        try:
+            for frame in container.decode(stream):
+                frame.pts = None  # the resampler re-times; broken pts must not stop it
+                for out in resampler.resample(frame):
+                    chunks.append(out.to_ndarray())
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray())
+        except (av.error.FFmpegError, ValueError) as e:
+            error = _short(e)
+        codec = ctx.name
+        sr = ctx.sample_rate or 0
+
+    data = np.concatenate(chunks, axis=1) if chunks else np.zeros((n_channels, 0), np.float32)
+    decoded = data.shape[1] / SAMPLE_RATE
+    if data.shape[1] == 0:
+        reason = f"corrupt audio, nothing could be decoded ({error})" if error else "zero-length audio (no samples)"
+        raise AudioError(reason, path)
+    if error:
+        warnings.append(f"decoding stopped at {decoded:.1f} s because the file is corrupt or truncated ({error}); "
+                        "the rest of the call is missing from this analysis")
+    elif declared and decoded < declared - max(0.5, 0.02 * declared):
+        warnings.append(f"file looks truncated: {decoded:.1f} s of audio decoded, the header declares {declared:.1f} s")
+    if not np.all(np.isfinite(data)):
+        data = np.nan_to_num(data, nan=0.0, posinf=1.0, neginf=-1.0)
+        warnings.append("the audio held invalid (NaN/inf) samples; they were set to silence")
+
+    channels = tuple(np.ascontiguousarray(c, dtype=np.float32) for c in data)
+    if len(channels) == 2 and _same_signal(channels[0], channels[1]):
+        warnings.append("both stereo channels carry the same signal: treated as a mono recording "
+                        "(speakers found by diarization)")
+        channels = (channels[0],)
+    return Recording(path=str(path), sha256=sha, channels=channels, original_sample_rate=sr, codec=codec,
+                     warnings=tuple(warnings))
+
+
+def _declared_duration(container, stream) -> float | None:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / 1_000_000
+    return None
+
+
+def _same_signal(a: np.ndarray, b: np.ndarray) -> bool:
+    """True when two channels are (nearly) the same signal: a mono call stored as stereo."""
+    energy = float(np.mean(a * a) + np.mean(b * b))
+    if energy == 0.0:
+        return True
+    diff = float(np.mean((a - b) ** 2))
+    return diff < 1e-4 * energy  # difference 40 dB below the signal
+
+
+def _short(e: Exception) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return text[:160]

@@ -1,0 +1,160 @@
+"""Options for each stage: frozen dataclasses with documented defaults, loadable from TOML.
+
+A TOML file has one table per stage, with the field names below, e.g.::
+
+    [asr]
+    language = "nl"
+    beam_size = 5
+
+    [leak]
+    margin_db = 20.0
+
+Command-line flags override the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+from .errors import CoachError
+
+
+@dataclass(frozen=True)
+class VadOptions:
+    """Silero VAD (as shipped in faster-whisper) on each stereo channel.
+
+    threshold: speech probability above which a 32 ms frame is speech.
+    min_speech_s: shorter bursts are dropped (0.1 s keeps a short "ja").
+    min_silence_s: pauses shorter than this do not end a region.
+    pad_s: padding added to each side of a region.
+    """
+
+    threshold: float = 0.5
+    min_speech_s: float = 0.1
+    min_silence_s: float = 0.3
+    pad_s: float = 0.03
+
+
+@dataclass(frozen=True)
+class LeakOptions:
+    """Telling a party's own speech from the echo/crosstalk of the other party on a stereo channel.
+
+    A 10 ms frame counts as the channel's own speech when its level, corrected for the gain
+    difference between the two channels (at most ``max_gain_offset_db``), is no more than
+    ``margin_db`` below the other channel's level at the same moment (the loudest frame within
+    ``max_delay_s``: echo arrives late). Own frames closer than ``join_gap_s`` are joined; pieces
+    shorter than ``min_region_s`` are dropped. Leaks 30-50 dB down never pass; real overlapping
+    speech, at most ~15 dB apart, does.
+    """
+
+    margin_db: float = 20.0
+    max_delay_s: float = 0.08
+    max_gain_offset_db: float = 10.0
+    join_gap_s: float = 0.3
+    min_region_s: float = 0.12
+
+
+@dataclass(frozen=True)
+class DiarizationOptions:
+    """pyannote.audio SpeakerDiarization with segmentation-3.0 and CAM++ (mono calls).
+
+    num_speakers: how many speakers to find (a support call: 2).
+    segmentation_step: sliding-window step as a fraction of the 10 s window.
+    embedding_batch_size: chunks embedded per CAM++ forward pass.
+    threshold / min_cluster_size: agglomerative clustering (centroid linkage), pyannote 3.1 values.
+    """
+
+    num_speakers: int = 2
+    segmentation_step: float = 0.1
+    embedding_batch_size: int = 32
+    embedding_exclude_overlap: bool = False
+    threshold: float = 0.7045654963945799
+    min_cluster_size: int = 12
+
+
+@dataclass(frozen=True)
+class AsrOptions:
+    """faster-whisper transcription.
+
+    model: ``base`` (packaged, offline), a local CTranslate2 directory, or a hub name.
+    allow_download: only then may a hub name be fetched over the network.
+    """
+
+    model: str = "base"
+    language: str = "nl"
+    beam_size: int = 5
+    compute_type: str = "int8"
+    allow_download: bool = False
+    condition_on_previous_text: bool = False
+
+
+@dataclass(frozen=True)
+class RoleOptions:
+    """Which party is the agent.
+
+    agent_channel: ``left`` / ``right`` for stereo, or ``auto``: the speaker who uses greeting
+    phrases early in the call, else the one who speaks first. Mono calls always use ``auto``.
+    """
+
+    agent_channel: str = "left"
+    greetings: tuple[str, ...] = (
+        "u spreekt met", "je spreekt met", "spreekt u met", "waarmee kan ik u helpen", "waarmee kan ik je helpen",
+        "wat kan ik voor u doen", "wat kan ik voor je doen", "klantenservice", "hoe kan ik u helpen",
+        "welkom bij", "met wie spreek ik",
+    )
+    window_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class AnalyzeOptions:
+    vad: VadOptions = field(default_factory=VadOptions)
+    leak: LeakOptions = field(default_factory=LeakOptions)
+    diarization: DiarizationOptions = field(default_factory=DiarizationOptions)
+    asr: AsrOptions = field(default_factory=AsrOptions)
+    roles: RoleOptions = field(default_factory=RoleOptions)
+    utterance_gap_s: float = 1.0  # a pause longer than this starts a new utterance
+
+    def with_overrides(self, **sections: dict) -> "AnalyzeOptions":
+        """Return a copy with some fields of some sections replaced, e.g. ``asr={"language": "en"}``."""
+        changes = {}
+        for name, values in sections.items():
+            values = {k: v for k, v in values.items() if v is not None}
+            if values:
+                changes[name] = replace(getattr(self, name), **values)
+        return replace(self, **changes)
+
+    def settings_hash(self) -> str:
+        """Short hash of every setting that changes the result (for caches and batch state)."""
+        blob = json.dumps(asdict(self), sort_keys=True, default=list)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> "AnalyzeOptions":
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise CoachError("config file not found", path) from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise CoachError(f"not valid TOML ({e})", path) from None
+        base = cls()
+        sections = {f.name for f in fields(cls) if f.name != "utterance_gap_s"}
+        top = {}
+        for key, value in data.items():
+            if key in sections and isinstance(value, dict):
+                section = getattr(base, key)
+                known = {f.name for f in fields(section)}
+                unknown = set(value) - known
+                if unknown:
+                    raise CoachError(f"unknown setting(s) in [{key}]: {', '.join(sorted(unknown))}", path)
+                value = {k: tuple(v) if isinstance(v, list) else v for k, v in value.items()}
+                top[key] = replace(section, **value)
+            elif key == "utterance_gap_s":
+                top[key] = float(value)
+            else:
+                raise CoachError(f"unknown setting or table: {key}", path)
+        return replace(base, **top)

