@@ -125,6 +125,9 @@ def decode(path: str | Path, max_channels: int = 2) -> Recording:
     if error:
         warnings.append(f"decoding stopped at {decoded:.1f} s because the file is corrupt or truncated ({error}); "
                         "the rest of the call is missing from this analysis")
+    elif (missing := _wav_missing_fraction(path)) is not None:
+        warnings.append(f"file looks truncated: its WAV header declares {decoded / (1 - missing):.1f} s, "
+                        f"the file holds {decoded:.1f} s")
     elif declared and decoded < declared - max(0.5, 0.02 * declared):
         warnings.append(f"file looks truncated: {decoded:.1f} s of audio decoded, the header declares {declared:.1f} s")
     if not np.all(np.isfinite(data)):
@@ -148,6 +151,29 @@ def _declared_duration(container, stream) -> float | None:
     return None
 
 
+def _wav_missing_fraction(path: Path) -> float | None:
+    """For a RIFF/WAVE file whose data chunk is shorter than its header says: the fraction
+    missing. None when the file is not WAV, is complete, or declares no usable size (streamed)."""
+    import struct
+
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        pos = 12
+        size = path.stat().st_size
+        while pos + 8 <= size:
+            f.seek(pos)
+            chunk_id, chunk_len = struct.unpack("<4sI", f.read(8))
+            if chunk_id == b"data":
+                if chunk_len in (0, 0xFFFFFFFF):
+                    return None
+                have = size - (pos + 8)
+                return (chunk_len - have) / chunk_len if have < chunk_len * 0.99 else None
+            pos += 8 + chunk_len + (chunk_len & 1)
+    return None
+
+
 def _same_signal(a: np.ndarray, b: np.ndarray) -> bool:
     """True when two channels are (nearly) the same signal: a mono call stored as stereo."""
     energy = float(np.mean(a * a) + np.mean(b * b))
@@ -158,5 +184,7 @@ def _same_signal(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _short(e: Exception) -> str:
-    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    """One short line from an exception (FFmpeg's reason without errno and file name)."""
+    text = getattr(e, "strerror", None) or str(e).strip()
+    text = text.splitlines()[0] if text else type(e).__name__
     return text[:160]

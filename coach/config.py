@@ -27,16 +27,18 @@ from .errors import CoachError
 class VadOptions:
     """Silero VAD (as shipped in faster-whisper) on each stereo channel.
 
-    threshold: speech probability above which a 32 ms frame is speech.
+    threshold: speech probability above which a 32 ms frame is speech (lower than Silero's
+        0.5: the leak check, not the VAD, keeps the other party's echo out; measured on the
+        stereo sample, 0.35 with 0.08 s padding finds 98% of speech time against 96%).
     min_speech_s: shorter bursts are dropped (0.1 s keeps a short "ja").
     min_silence_s: pauses shorter than this do not end a region.
     pad_s: padding added to each side of a region.
     """
 
-    threshold: float = 0.5
+    threshold: float = 0.35
     min_speech_s: float = 0.1
     min_silence_s: float = 0.3
-    pad_s: float = 0.03
+    pad_s: float = 0.08
 
 
 @dataclass(frozen=True)

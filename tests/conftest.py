@@ -1,0 +1,59 @@
+"""Shared fixtures. Real-model results are computed once per test session and shared."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "audio_samples"
+DATA = Path(__file__).resolve().parent / "data"
+STEREO = SAMPLES / "support_call_stereo.flac"
+MONO = SAMPLES / "support_call_mono.flac"
+
+
+def truth(audio: Path) -> list[dict]:
+    return json.loads(audio.with_suffix(".json").read_text(encoding="utf-8"))["utterances"]
+
+
+def write_av(path: Path, data: np.ndarray, sr: int, codec: str) -> Path:
+    """Encode ``data`` (channels, samples; float in [-1, 1]) with PyAV's FFmpeg (mp3, opus, aac...)."""
+    import av
+
+    data = np.atleast_2d(data).astype(np.float32)
+    layout = "stereo" if data.shape[0] == 2 else "mono"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=sr, layout=layout)
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format="fltp", layout=layout)
+        frame.sample_rate = sr
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return path
+
+
+@pytest.fixture(scope="session")
+def stereo_clip() -> tuple[np.ndarray, int]:
+    """The first 5 s of the stereo sample as (samples, 2) float32 at 16 kHz (agent only speaks)."""
+    import soundfile as sf
+
+    data, sr = sf.read(STEREO, dtype="float32", frames=5 * 16000)
+    return data, sr
+
+
+@pytest.fixture(scope="session")
+def stereo_report():
+    from coach.pipeline import analyze_file
+
+    return analyze_file(STEREO)
+
+
+@pytest.fixture(scope="session")
+def mono_report():
+    from coach.pipeline import analyze_file
+
+    return analyze_file(MONO)
