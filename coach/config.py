@@ -45,17 +45,21 @@ class VadOptions:
 class LeakOptions:
     """Telling a party's own speech from the echo/crosstalk of the other party on a stereo channel.
 
-    A 10 ms frame counts as the channel's own speech when its level, corrected for the gain
-    difference between the two channels (at most ``max_gain_offset_db``), is no more than
-    ``margin_db`` below the other channel's level at the same moment (the loudest frame within
-    ``max_delay_s``: echo arrives late). Own frames closer than ``join_gap_s`` are joined; pieces
-    shorter than ``min_region_s`` are dropped. Leaks 30-50 dB down never pass; real overlapping
-    speech, at most ~15 dB apart, does.
+    A 10 ms frame with sound (more than ``floor_margin_db`` above the channel's noise floor, its
+    10th-percentile level) is echo when it is more than ``margin_db`` below the other channel's
+    loudest frame within ``max_delay_s`` (echo arrives late), and less than ``max_own_share`` of
+    the sound frames within ``context_s`` around it are louder than that (while both parties talk,
+    one party's quiet sounds sit under the other's loud ones). Echo frames closer than
+    ``join_gap_s`` form one stretch, which is cut out of the VAD regions; what remains must hold
+    ``min_region_s`` of the channel's own sound. Leaks 30-50 dB down never pass; real overlapping
+    speech, within ~20 dB of the other party, does.
     """
 
     margin_db: float = 20.0
+    floor_margin_db: float = 8.0
     max_delay_s: float = 0.08
-    max_gain_offset_db: float = 10.0
+    context_s: float = 0.3
+    max_own_share: float = 0.25
     join_gap_s: float = 0.3
     min_region_s: float = 0.12
 

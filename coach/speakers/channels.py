@@ -12,7 +12,7 @@ import numpy as np
 
 from ..audio import SAMPLE_RATE, Recording
 from ..config import LeakOptions, VadOptions
-from ..conversation import Turn, merge_regions
+from ..conversation import Turn, merge_regions, total_length
 from . import SpeakerTurns
 
 CHANNEL_NAMES = ("left", "right")
@@ -46,64 +46,77 @@ def _max_filter(x: np.ndarray, radius: int) -> np.ndarray:
     return windows.max(axis=1)
 
 
-def own_speech_mask(levels: np.ndarray, other: np.ndarray, gain_offset_db: float, opts: LeakOptions) -> np.ndarray:
-    """Per-frame: is this channel's sound its own party's (not a leak of the other channel)?"""
+def own_speech_mask(levels: np.ndarray, other: np.ndarray, opts: LeakOptions) -> np.ndarray:
+    """Per frame: could this channel's sound be its own party's (not an echo of the other)?
+
+    Yes unless it is more than ``margin_db`` below the other channel's loudest frame within
+    ``max_delay_s`` (echo arrives late and is 30-50 dB down; real overlapping speech is not).
+    """
     other_max = _max_filter(other, int(round(opts.max_delay_s * SAMPLE_RATE / HOP)))
-    return levels + gain_offset_db > other_max - opts.margin_db
+    return levels > other_max - opts.margin_db
 
 
-def _speech_level(levels: np.ndarray, regions: list[tuple[float, float]]) -> float | None:
-    frames = [levels[int(s * 100):int(e * 100)] for s, e in regions]
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return None
-    return float(np.percentile(np.concatenate(frames), 90))
-
-
-def _mask_to_regions(mask: np.ndarray, opts: LeakOptions) -> list[tuple[float, float]]:
+def _mask_to_regions(mask: np.ndarray, join_gap_s: float, min_len_s: float) -> list[tuple[float, float]]:
+    """Runs of True frames as (start, end) seconds; runs closer than ``join_gap_s`` joined."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
     runs = [(float(s * HOP / SAMPLE_RATE), float(e * HOP / SAMPLE_RATE)) for s, e in zip(edges[::2], edges[1::2])]
-    joined = merge_regions(runs, min_gap=opts.join_gap_s)
-    return [(s, e) for s, e in joined if e - s >= opts.min_region_s]
+    return [(s, e) for s, e in merge_regions(runs, min_gap=join_gap_s) if e - s >= min_len_s]
 
 
-def _intersect(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    out, i, j = [], 0, 0
-    while i < len(a) and j < len(b):
-        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
-        if hi > lo:
-            out.append((lo, hi))
-        if a[i][1] < b[j][1]:
-            i += 1
-        else:
-            j += 1
+def _subtract(regions: list[tuple[float, float]], cuts: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out = []
+    for s, e in regions:
+        pieces = [(s, e)]
+        for cs, ce in cuts:
+            nxt = []
+            for ps, pe in pieces:
+                if ce <= ps or cs >= pe:
+                    nxt.append((ps, pe))
+                    continue
+                if cs > ps:
+                    nxt.append((ps, cs))
+                if ce < pe:
+                    nxt.append((ce, pe))
+            pieces = nxt
+        out.extend(pieces)
     return out
 
 
+def leak_free_regions(vad: list[tuple[float, float]], levels: np.ndarray, other: np.ndarray,
+                      opts: LeakOptions) -> list[tuple[float, float]]:
+    """VAD regions of one channel with the stretches that are the other party's echo cut out.
+
+    A frame with sound (``floor_margin_db`` above the channel's noise floor) is an echo when it
+    is more than ``margin_db`` below the other channel and less than ``max_own_share`` of the
+    sound within ``context_s`` around it passes that test; echo frames closer than ``join_gap_s``
+    form one stretch. What is left of a VAD region must hold at least ``min_region_s`` of the
+    channel's own sound.
+    """
+    sound = levels > np.percentile(levels, 10) + opts.floor_margin_db
+    own = sound & own_speech_mask(levels, other, opts)
+    # While both parties talk, this party's quiet sounds sit under the other's loud ones: only
+    # where (nearly) all sound around a frame is too quiet is it the echo.
+    k = max(1, int(round(opts.context_s * SAMPLE_RATE / HOP)))
+    kernel = np.ones(k)
+    own_share = np.convolve(own, kernel, "same") / np.maximum(np.convolve(sound, kernel, "same"), 1)
+    echo = _mask_to_regions(sound & ~own & (own_share < opts.max_own_share), opts.join_gap_s, 0.0)
+    kept = []
+    for s, e in _subtract(merge_regions(vad), echo):
+        own_s = float(own[int(s * 100):int(e * 100)].sum()) / 100
+        if e - s >= opts.min_region_s and own_s >= opts.min_region_s:
+            kept.append((s, e))
+    return kept
+
+
 def stereo_turns(rec: Recording, vad: VadOptions, leak: LeakOptions) -> SpeakerTurns:
-    """Speech regions per channel of a stereo recording, leak removed."""
+    """Speech regions per channel of a stereo recording, the other party's echo removed."""
     assert rec.num_channels == 2, "stereo_turns needs two channels"
     raw = [vad_regions(ch, vad) for ch in rec.channels]
     levels = [frame_levels_db(ch) for ch in rec.channels]
     n = min(len(levels[0]), len(levels[1]))
     levels = [lv[:n] for lv in levels]
-    speech_level = [_speech_level(levels[i], raw[i]) for i in range(2)]
-
-    regions: list[list[tuple[float, float]]] = []
-    removed = [0.0, 0.0]
-    for i in range(2):
-        j = 1 - i
-        offset = 0.0
-        if speech_level[i] is not None and speech_level[j] is not None:
-            # Correct for a quieter channel, within limits: a channel that only carries the
-            # other's echo must not be "corrected" up to look like speech.
-            offset = float(np.clip(speech_level[j] - speech_level[i], -leak.max_gain_offset_db,
-                                   leak.max_gain_offset_db))
-        own = own_speech_mask(levels[i], levels[j], offset, leak)
-        kept = _intersect(merge_regions(raw[i]), _mask_to_regions(own, leak))
-        kept = [(s, e) for s, e in kept if e - s >= leak.min_region_s]
-        removed[i] = sum(e - s for s, e in raw[i]) - sum(e - s for s, e in kept)
-        regions.append(kept)
+    regions = [leak_free_regions(raw[i], levels[i], levels[1 - i], leak) for i in range(2)]
+    removed = [total_length(raw[i]) - total_length(regions[i]) for i in range(2)]
 
     warnings = []
     for i, name in enumerate(CHANNEL_NAMES):
