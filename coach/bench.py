@@ -63,18 +63,19 @@ def run_bench(console, out_json: Path | None = None, calls: list[Path] | None = 
             raise CoachError(f"benchmark run failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr else ''}",
                              call)
         rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-    table = Table(title="coach bench (this machine; x real time = audio s / wall s)")
-    for col in ("call", "audio", "speakers", "x RT cold", "x RT warm", "peak RSS", "roles right", "WER agent/cust",
-                "warm stages (s)"):
-        table.add_column(col)
+    table = Table(title="coach bench: x real time = audio seconds / wall seconds, on this machine")
+    for col in ("call", "audio", "speakers", "xRT cold", "xRT warm", "peak RSS", "roles right", "WER a/c"):
+        table.add_column(col, no_wrap=True)
     for r in rows:
-        stages = " ".join(f"{k[:-2]} {v:.1f}" for k, v in r["warm_stages_s"].items() if v >= 0.05)
         wer = r.get("wer", {})
         table.add_row(r["call"], f"{r['duration_s']:.0f} s", r["speaker_source"], f"{r['cold_x_realtime']:.1f}x",
                       f"{r['warm_x_realtime']:.1f}x", f"{r['peak_rss_mb']:.0f} MB",
                       f"{100 * r['role_attribution']:.1f}%" if "role_attribution" in r else "-",
-                      f"{wer.get('agent', 0):.2f}/{wer.get('customer', 0):.2f}" if wer else "-", stages)
-    console.print(table)
+                      f"{wer.get('agent', 0):.2f}/{wer.get('customer', 0):.2f}" if wer else "-")
+    console.print(table, width=max(console.width, 110))
+    for r in rows:
+        stages = ", ".join(f"{k[:-2]} {v:.1f} s" for k, v in r["warm_stages_s"].items())
+        console.print(f"{r['call']} (warm) per stage: {stages}", width=max(console.width, 110), highlight=False)
     if out_json:
         from .report.model import write_atomic
 

@@ -15,6 +15,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -47,11 +48,11 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version_cal
 
 
 def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def _warn(message: str) -> None:
-    err.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def _existing_sha(call_dir: Path) -> str | None:
@@ -120,9 +121,10 @@ def analyze(
                         console=err, disable=quiet, transient=False)
     with progress:
         for path in files:
-            task = progress.add_task(f"{path.name}: waiting", total=len(STAGES))
+            name = escape(path.name)
+            task = progress.add_task(f"{name}: waiting", total=len(STAGES))
 
-            def hook(stage: str, event: str, seconds: float, task=task, name=path.name) -> None:
+            def hook(stage: str, event: str, seconds: float, task=task, name=name) -> None:
                 if event == "start":
                     progress.update(task, description=f"{name}: {stage}")
                 else:
@@ -134,13 +136,13 @@ def analyze(
                 report = dataclasses.replace(report, call=dataclasses.replace(report.call, id=call_id))
                 written = write_report(report, out_dir / call_id)
                 used.add(call_id)
-                progress.update(task, description=f"{path.name}: done -> {written}")
+                progress.update(task, description=f"{name}: done -> {escape(str(written))}")
                 results.append((path, report))
             except CoachError as e:
-                progress.update(task, description=f"{path.name}: failed")
+                progress.update(task, description=f"{name}: failed")
                 results.append((path, e))
             except Exception as e:  # noqa: BLE001 - one call must not stop the others
-                progress.update(task, description=f"{path.name}: failed")
+                progress.update(task, description=f"{name}: failed")
                 if debug:
                     err.print(traceback.format_exc())
                 reason = str(e).strip().splitlines()[0] if str(e).strip() else ""
@@ -160,10 +162,10 @@ def analyze(
         for w in r.warnings:
             _warn(f"{r.call.id}: {w}")
         talk = r.metrics.get("talk_ratio", {}).get("agent")
-        table.add_row(r.call.id, f"{r.call.duration_s:.1f} s",
+        table.add_row(escape(r.call.id), f"{r.call.duration_s:.1f} s",
                       "stereo channels" if r.call.speaker_source == "channels" else "diarization",
                       f"{100 * talk:.0f}%" if talk is not None else "-", f"{r.timings.get('x_realtime', 0):.1f}x",
-                      str(out_dir / r.call.id / "analysis.json"))
+                      escape(str(out_dir / r.call.id / "analysis.json")))
     if not quiet and table.row_count:
         out.print(table)
     if failed:
@@ -188,7 +190,7 @@ def doctor() -> None:
     def row(name: str, good: bool, detail: str) -> None:
         nonlocal ok
         ok &= good
-        table.add_row(name, "[green]ok[/]" if good else "[red]FAIL[/]", detail)
+        table.add_row(name, "[green]ok[/]" if good else "[red]FAIL[/]", escape(detail))
 
     row("python", sys.version_info[:2] == (3, 11), platform.python_version())
     row("coach", True, __version__)
