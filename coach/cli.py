@@ -150,9 +150,9 @@ def analyze(
                                                  "re-run with --debug for details", path)))
 
     failed = 0
-    table = Table(title="coach analyze", show_lines=False)
-    for col in ("call", "length", "speakers", "agent talk", "x real time", "report"):
-        table.add_column(col)
+    table = Table(title=f"coach analyze -> {escape(str(out_dir))}/<call>/analysis.json")
+    for col in ("call", "length", "speakers", "agent talk", "x real time"):
+        table.add_column(col, no_wrap=col != "call", overflow="fold")
     for path, result in results:
         if isinstance(result, CoachError):
             failed += 1
@@ -163,9 +163,8 @@ def analyze(
             _warn(f"{r.call.id}: {w}")
         talk = r.metrics.get("talk_ratio", {}).get("agent")
         table.add_row(escape(r.call.id), f"{r.call.duration_s:.1f} s",
-                      "stereo channels" if r.call.speaker_source == "channels" else "diarization",
-                      f"{100 * talk:.0f}%" if talk is not None else "-", f"{r.timings.get('x_realtime', 0):.1f}x",
-                      escape(str(out_dir / r.call.id / "analysis.json")))
+                      "stereo" if r.call.speaker_source == "channels" else "mono, diarized",
+                      f"{100 * talk:.0f}%" if talk is not None else "-", f"{r.timings.get('x_realtime', 0):.1f}x")
     if not quiet and table.row_count:
         out.print(table)
     if failed:
