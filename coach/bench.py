@@ -72,10 +72,10 @@ def run_bench(console, out_json: Path | None = None, calls: list[Path] | None = 
                       f"{r['warm_x_realtime']:.1f}x", f"{r['peak_rss_mb']:.0f} MB",
                       f"{100 * r['role_attribution']:.1f}%" if "role_attribution" in r else "-",
                       f"{wer.get('agent', 0):.2f}/{wer.get('customer', 0):.2f}" if wer else "-")
-    console.print(table, width=max(console.width, 110))
+    console.print(table)
     for r in rows:
         stages = ", ".join(f"{k[:-2]} {v:.1f} s" for k, v in r["warm_stages_s"].items())
-        console.print(f"{r['call']} (warm) per stage: {stages}", width=max(console.width, 110), highlight=False)
+        console.print(f"{r['call']} (warm) per stage: {stages}", highlight=False)
     if out_json:
         from .report.model import write_atomic
 

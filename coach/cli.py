@@ -245,7 +245,7 @@ def bench(
     from .bench import run_bench
 
     try:
-        run_bench(out, out_json)
+        run_bench(Console(width=max(out.width, 120)), out_json)
     except CoachError as e:
         _fail(str(e))
         raise typer.Exit(1)

@@ -100,6 +100,9 @@ def analyze_file(path: str | Path, options: AnalyzeOptions | None = None, call_i
     with stage("transcribe", "asr_s"):
         model, label = load_model(options.asr)
         transcript = transcribe(rec, turns, options.asr, model=model, label=label)
+        # Drop this frame's reference now: libraries below may keep the frame alive (a stored
+        # frame or traceback), and a live Whisper model slows the next call's diarization.
+        del model
 
     with stage("roles", "roles_s"):
         roles = assign_roles(turns, transcript.words, options.roles)
