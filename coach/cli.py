@@ -110,6 +110,9 @@ def analyze(
             diarization={"num_speakers": speakers},
             asr={"model": model, "language": language, "allow_download": allow_download or None},
         )
+        from .models import resolve_asr_model
+
+        resolve_asr_model(options.asr.model, options.asr.allow_download)  # a bad --model fails once, up front
     except CoachError as e:
         _fail(str(e))
         raise typer.Exit(1)

@@ -110,3 +110,13 @@ def test_doctor_finds_the_offline_models():
     assert result.exit_code == 0, result.output
     assert "ASR model loads" in result.output and "diarization loads" in result.output
     assert "FAIL" not in result.output
+
+
+@pytest.mark.parametrize("model,reason", [
+    ("large-v3-turbo", "add --allow-download"),
+    ("/nonexistent/whisper-dir", "model directory not found"),
+])
+def test_bad_model_is_one_line_before_any_work(tmp_path, model, reason):
+    result = run("analyze", STEREO, "--model", model, "--out", tmp_path / "out")
+    assert result.exit_code == 1 and reason in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
