@@ -116,13 +116,46 @@ class RoleOptions:
 
 
 @dataclass(frozen=True)
+class AnalysisOptions:
+    """Thresholds of the coaching analysis (seconds unless named otherwise). The phrase lists live
+    in the lexicon file (``coach/lexicons/nl.toml``), not here.
+
+    Back-channels: listener speech of at most ``backchannel_max_s`` and ``backchannel_max_words``
+    words (or a known cue phrase up to ``backchannel_cue_max_s``) inside, or within
+    ``backchannel_gap_s`` after, the other party's speech, after which the other party goes on.
+    Interruptions: the listener starts while the other speaks, is no back-channel, and overlaps by
+    at least ``interruption_min_overlap_s``. Kind: ``competitive`` when the first speaker stops
+    within ``competitive_stop_s`` of the overlap start, ``butting_in`` when the interrupter gives up
+    first within ``butting_in_max_s``, else ``cooperative``.
+    """
+
+    backchannel_max_s: float = 1.0
+    backchannel_max_words: int = 3
+    backchannel_cue_max_s: float = 1.6
+    backchannel_gap_s: float = 1.0
+    interruption_min_overlap_s: float = 0.3
+    competitive_stop_s: float = 2.0
+    butting_in_max_s: float = 1.5
+    fuzzy_match: float = 0.75  # token similarity (0-1) for phrases misheard by ASR ("hoog" ~ "hoor")
+    summary_min_content_overlap: float = 0.3  # share of a summary's content words the customer said before
+    monologue_max_interjection_s: float = 1.0
+    dead_air_s: float = 4.0
+    response_gap_max_s: float = 5.0  # longer gaps are dead air, not a response time
+    closing_window_s: float = 90.0  # the closing check is looked for in the last part of the call
+    reflection_moments: int = 5
+    prosody_window_s: float = 1.0
+
+
+@dataclass(frozen=True)
 class AnalyzeOptions:
     vad: VadOptions = field(default_factory=VadOptions)
     leak: LeakOptions = field(default_factory=LeakOptions)
     diarization: DiarizationOptions = field(default_factory=DiarizationOptions)
     asr: AsrOptions = field(default_factory=AsrOptions)
     roles: RoleOptions = field(default_factory=RoleOptions)
+    analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
     utterance_gap_s: float = 1.0  # a pause longer than this starts a new utterance
+    lexicon: str = ""  # a lexicon TOML file; empty: the packaged one for the call's language
 
     def with_overrides(self, **sections: dict) -> "AnalyzeOptions":
         """Return a copy with some fields of some sections replaced, e.g. ``asr={"language": "en"}``."""
@@ -148,7 +181,8 @@ class AnalyzeOptions:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise CoachError(f"not valid TOML ({e})", path) from None
         base = cls()
-        sections = {f.name for f in fields(cls) if f.name != "utterance_gap_s"}
+        scalars = {"utterance_gap_s": float, "lexicon": str}
+        sections = {f.name for f in fields(cls) if f.name not in scalars}
         top = {}
         for key, value in data.items():
             if key in sections and isinstance(value, dict):
@@ -159,8 +193,8 @@ class AnalyzeOptions:
                     raise CoachError(f"unknown setting(s) in [{key}]: {', '.join(sorted(unknown))}", path)
                 value = {k: tuple(v) if isinstance(v, list) else v for k, v in value.items()}
                 top[key] = replace(section, **value)
-            elif key == "utterance_gap_s":
-                top[key] = float(value)
+            elif key in scalars:
+                top[key] = scalars[key](value)
             else:
                 raise CoachError(f"unknown setting or table: {key}", path)
         return replace(base, **top)

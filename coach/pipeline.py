@@ -18,6 +18,7 @@ import numpy as np
 
 from . import __version__
 from .analysis import analyze_conversation
+from .analysis.lexicon import load_lexicon
 from .audio import Recording, decode
 from .config import AnalyzeOptions
 from .conversation import Conversation, Turn, group_words
@@ -109,7 +110,7 @@ def analyze_file(path: str | Path, options: AnalyzeOptions | None = None, call_i
 
     with stage("analysis", "analysis_s"):
         conv = build_conversation(rec, turns, transcript, roles, options.utterance_gap_s)
-        findings = analyze_conversation(conv)
+        findings = analyze_conversation(conv, options.analysis, load_lexicon(options.lexicon, options.asr.language or "nl"))
 
     total = time.perf_counter() - t_all
     timings["total_s"] = round(total, 3)

@@ -1,8 +1,9 @@
 """Analysis: pure functions from a ``Conversation`` to metrics and events. No audio, no models.
 
-Each analyzer is ``fn(conversation) -> Findings`` and is listed in ``ANALYZERS``; the pipeline
-runs them all and merges their metrics and events into the report. The coaching detectors
-(interruptions, back-channels, summary before solution, ...) plug in here.
+Each analyzer is ``fn(conversation, options, lexicon) -> Findings`` and is listed in
+``analyzers()``; ``analyze_conversation`` runs them all and merges their metrics and events.
+Events are dicts with at least ``type``, ``by`` (role), ``start``, ``end`` (seconds), ``text`` (the
+words involved) and ``confidence`` (0-1: how sure the observation is).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ..config import AnalysisOptions
 from ..conversation import Conversation
+from .lexicon import Lexicon, load_lexicon
 
 
 @dataclass(frozen=True)
@@ -19,24 +22,25 @@ class Findings:
     events: tuple[dict, ...] = ()
 
 
-Analyzer = Callable[[Conversation], Findings]
+Analyzer = Callable[[Conversation, AnalysisOptions, Lexicon], Findings]
 
 
-def _registry() -> list[tuple[str, Analyzer]]:
+def analyzers() -> list[tuple[str, Analyzer]]:
+    """The analyzers, in the order they run."""
     from .timing import timing_metrics
 
     return [("timing", timing_metrics)]
 
 
-ANALYZERS: list[tuple[str, Analyzer]] = _registry()
-
-
-def analyze_conversation(conv: Conversation, analyzers: list[tuple[str, Analyzer]] | None = None) -> Findings:
-    """Run every analyzer; metrics are merged by name, events sorted by start time."""
+def analyze_conversation(conv: Conversation, options: AnalysisOptions | None = None, lexicon: Lexicon | None = None,
+                         only: list[tuple[str, Analyzer]] | None = None) -> Findings:
+    """Run every analyzer (or ``only`` these); metrics are merged by name, events sorted by start."""
+    options = options or AnalysisOptions()
+    lexicon = lexicon or load_lexicon()
     metrics: dict = {}
     events: list[dict] = []
-    for _name, fn in analyzers or ANALYZERS:
-        found = fn(conv)
+    for _name, fn in only or analyzers():
+        found = fn(conv, options, lexicon)
         metrics.update(found.metrics)
         events.extend(found.events)
     events.sort(key=lambda e: (e.get("start", 0.0), e.get("type", "")))

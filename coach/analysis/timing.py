@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from ..config import AnalysisOptions
 from ..conversation import ROLES, Conversation, intersect_length, merge_regions, total_length
 from . import Findings
+from .lexicon import Lexicon
 
 
 def _r(x: float, nd: int = 3) -> float:
     return round(float(x), nd)
 
 
-def timing_metrics(conv: Conversation) -> Findings:
+def timing_metrics(conv: Conversation, opts: AnalysisOptions | None = None, lex: Lexicon | None = None) -> Findings:
     """talk_s, talk_ratio, overlap_s, silence_ratio, speech_rate_wpm.
 
     Talk time is each role's speech regions (``turns``: exact per channel on stereo, from

@@ -1,0 +1,104 @@
+"""Phrase lists (a team edits ``coach/lexicons/<language>.toml``, not code) and matching them in
+ASR text that is often slightly wrong ("Ik hoog het" for "Ik hoor het").
+
+A lexicon file has one TOML table per list; each table has ``phrases = [...]`` and an optional
+``note``. Matching works on normalised tokens (lower case, no punctuation); with ``fuzzy`` below
+1.0 a token matches a similar one (``difflib`` ratio), so a misheard cue is still found.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import CoachError
+
+LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    name: str
+    lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def get(self, name: str) -> tuple[str, ...]:
+        return self.lists.get(name, ())
+
+
+@lru_cache(maxsize=8)
+def load_lexicon(path: str = "", language: str = "nl") -> Lexicon:
+    """The lexicon at ``path``, or the packaged one for ``language`` (Dutch when there is none)."""
+    p = Path(path) if path else LEXICON_DIR / f"{language}.toml"
+    if not path and not p.is_file():
+        p = LEXICON_DIR / "nl.toml"
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CoachError("lexicon file not found", p) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise CoachError(f"not valid TOML ({e})", p) from None
+    lists = {}
+    for name, table in data.items():
+        if not isinstance(table, dict) or not isinstance(table.get("phrases"), list):
+            raise CoachError(f"[{name}] needs a list `phrases = [...]`", p)
+        lists[name] = tuple(str(x) for x in table["phrases"])
+    return Lexicon(name=p.stem, lists=lists)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case word tokens without punctuation ("Hm-hm, ja!" -> ["hm", "hm", "ja"])."""
+    return re.findall(r"[\w']+", text.lower().replace("-", " "))
+
+
+def _similar(a: str, b: str, fuzzy: float, in_long_phrase: bool = False) -> bool:
+    if a == b:
+        return True
+    if fuzzy >= 1.0 or min(len(a), len(b)) < 3:
+        return False  # short words ("ja", "nu") must match exactly
+    if len(a) == len(b) == 3:
+        # three-letter words: one wrong letter only inside a phrase of 3+ words ("met" for "het"
+        # in "als ik het goed begrijp"), where the other words carry the match
+        return in_long_phrase and sum(x != y for x, y in zip(a, b)) == 1
+    return SequenceMatcher(None, a, b).ratio() >= fuzzy
+
+
+@dataclass(frozen=True)
+class Match:
+    phrase: str
+    start: int  # token index in the searched token list
+    end: int  # exclusive
+    score: float  # 1.0 exact, lower when fuzzy
+
+
+def find_phrases(words: list[str], phrases: tuple[str, ...] | list[str], fuzzy: float = 1.0) -> list[Match]:
+    """Every occurrence of any phrase in the token list ``words`` (see ``tokens``), longest first
+    where they overlap."""
+    found: list[Match] = []
+    for phrase in phrases:
+        ph = tokens(phrase)
+        n = len(ph)
+        if not n:
+            continue
+        for i in range(len(words) - n + 1):
+            window = words[i:i + n]
+            if all(_similar(w, p, fuzzy, n >= 3) for w, p in zip(window, ph)):
+                exact = sum(w == p for w, p in zip(window, ph)) / n
+                found.append(Match(phrase, i, i + n, round(0.5 + 0.5 * exact, 3)))
+    found.sort(key=lambda m: (-(m.end - m.start), m.start))
+    taken: set[int] = set()
+    out = []
+    for m in found:
+        span = set(range(m.start, m.end))
+        if span & taken:
+            continue
+        taken |= span
+        out.append(m)
+    return sorted(out, key=lambda m: m.start)
+
+
+def contains(text: str, phrases: tuple[str, ...] | list[str], fuzzy: float = 1.0) -> list[Match]:
+    return find_phrases(tokens(text), phrases, fuzzy)
