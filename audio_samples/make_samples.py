@@ -48,20 +48,22 @@ class Line:
     text: str
     type: str = "speech"
     gap: float = 0.45
+    cut_prev: float | None = None  # interruptions: the interrupted line stops this long after it starts
 
 
 def bc(role: str, text: str, gap: float = 0.1) -> Line:
     return Line(role, text, "backchannel", gap)
 
 
-def interrupt(role: str, text: str, gap: float = -1.3) -> Line:
-    return Line(role, text, "interruption", gap)
+def interrupt(role: str, text: str, gap: float = -1.3, cut_prev: float | None = None) -> Line:
+    return Line(role, text, "interruption", gap, cut_prev)
 
 
 A, C = "agent", "customer"
 
 CALLS = {
     "support_call_stereo": {
+        "expected": {"summary_before_solution": True},
         "channels": 2,
         "voices": {A: "mb-nl3", C: "mb-nl2"},
         "script": [
@@ -89,6 +91,7 @@ CALLS = {
         ],
     },
     "support_call_mono": {
+        "expected": {"summary_before_solution": True},
         "channels": 1,
         "voices": {A: "mb-nl2", C: "mb-nl3"},
         "script": [
@@ -113,6 +116,75 @@ CALLS = {
             Line(A, "Graag gedaan, een fijne dag."),
         ],
     },
+    # An agent who interrupts three times (twice taking the floor, once talking over the customer
+    # who goes on) and offers a solution without ever summarising the problem.
+    "call_agent_interrupts": {
+        "expected": {"summary_before_solution": False},
+        "channels": 2,
+        "voices": {A: "mb-nl2", C: "mb-nl3"},
+        "script": [
+            Line(A, "Goedemiddag, met Bram van de klantenservice. Waarmee kan ik u helpen?"),
+            Line(C, "Hallo, ik heb een vraag over mijn laatste factuur, want er staat een bedrag op dat ik niet herken, en ik heb hier al eerder over gebeld."),
+            interrupt(A, "Welk bedrag bedoelt u precies?", gap=-2.6, cut_prev=1.0),
+            Line(C, "Het gaat om vijfenveertig euro voor een extra pakket dat ik nooit heb aangevraagd."),
+            Line(C, "Ik heb daar ook al een mail over gestuurd, maar ik heb nooit antwoord gekregen, en nu wordt het gewoon weer afgeschreven.", gap=0.6),
+            interrupt(A, "Ja, dat pakket wordt automatisch geactiveerd.", gap=-2.4, cut_prev=0.9),
+            Line(C, "Maar dat heb ik nooit gewild."),
+            Line(A, "Dat staat in de voorwaarden."),
+            Line(C, "Dat kan wel zijn, maar ik wil dat geld gewoon terug, want ik heb er nooit om gevraagd en ik vind dit echt niet kunnen."),
+            interrupt(A, "Ik ga het pakket nu voor u stopzetten, en ik stort het bedrag terug.", gap=-2.6),
+            Line(C, "Oké, dat is fijn, dank u wel."),
+            Line(A, "Is er verder nog iets?"),
+            Line(C, "Nee, dat was het."),
+            Line(A, "Fijne dag nog."),
+        ],
+    },
+    # A customer who interrupts twice (once taking the floor, once giving up), an agent who
+    # listens with back-channels, summarises, gets confirmation and then acts.
+    "call_customer_interrupts": {
+        "expected": {"summary_before_solution": True},
+        "channels": 2,
+        "voices": {A: "mb-nl3", C: "mb-nl2"},
+        "script": [
+            Line(A, "Goedemorgen, u spreekt met Lotte van de energieleverancier. Waarmee kan ik u helpen?"),
+            Line(C, "Goedemorgen. Mijn voorschot is ineens verdubbeld, en ik begrijp niet waarom."),
+            bc(A, "hm hm"),
+            Line(C, "Ik heb niets aan mijn contract veranderd, en mijn verbruik is ook niet gestegen.", gap=0.7),
+            bc(A, "ik begrijp het"),
+            Line(C, "Ik wil graag weten hoe dat kan.", gap=0.9),
+            Line(A, "Het voorschot wordt elk jaar opnieuw berekend, op basis van de tarieven en uw verbruik van vorig jaar."),
+            interrupt(C, "Maar de tarieven zijn toch juist gedaald?", gap=-2.2, cut_prev=0.9),
+            Line(A, "Dat klopt voor de stroom, maar de gasprijs is vorig jaar flink gestegen, en daardoor gaat ook uw voorschot omhoog."),
+            interrupt(C, "Maar ik bedoel eigenlijk dat", gap=-3.6),
+            Line(A, "Als ik het goed begrijp, is uw voorschot verdubbeld terwijl uw verbruik gelijk is gebleven. Klopt dat?"),
+            Line(C, "Ja, precies."),
+            Line(A, "Ik ga uw voorschot opnieuw laten berekenen met uw meterstanden van deze maand."),
+            bc(C, "oké"),
+            Line(A, "U krijgt binnen drie dagen een e-mail met het nieuwe bedrag.", gap=0.6),
+            Line(C, "Heel fijn, dank u wel."),
+            Line(A, "Graag gedaan. Is er nog iets anders?"),
+            Line(C, "Nee hoor, dat was alles."),
+        ],
+    },
+    # A mono call in which the agent summarises but offers no solution at all.
+    "call_no_solution": {
+        "expected": {"summary_before_solution": None},
+        "channels": 1,
+        "voices": {A: "mb-nl2", C: "mb-nl3"},
+        "script": [
+            Line(A, "Goedemiddag, u spreekt met Tim van de klantenservice. Waarmee kan ik u helpen?"),
+            Line(C, "Ik wil graag mijn abonnement opzeggen, maar op de website lukt dat niet."),
+            bc(A, "ja"),
+            Line(C, "Ik krijg steeds een foutmelding als ik op opzeggen klik.", gap=0.8),
+            Line(A, "Dus u wilt uw abonnement opzeggen, en de website geeft een foutmelding. Klopt dat?"),
+            Line(C, "Ja, dat klopt."),
+            Line(A, "Opzeggen kan helaas alleen schriftelijk. Dat is nu eenmaal de regel."),
+            Line(C, "Dat vind ik wel erg omslachtig."),
+            Line(A, "Daar kan ik helaas niets aan doen."),
+            Line(C, "Nou, dan weet ik het. Dag."),
+            Line(A, "Tot ziens."),
+        ],
+    },
 }
 
 
@@ -134,22 +206,31 @@ def synthesize(text: str, voice: str) -> np.ndarray:
 
 def render(name: str, spec: dict, out_dir: Path, seed: int = 7) -> None:
     rng = np.random.default_rng(seed)
-    placed = []  # (line, start_sample, audio)
+    placed = []  # [line, start_sample, audio]
     cursor = 0.6  # seconds of lead-in before the first word
     for line in spec["script"]:
         audio = synthesize(line.text, spec["voices"][line.role])
         start = max(0.0, cursor + line.gap) if placed else cursor
-        placed.append((line, int(round(start * SR)), audio))
+        if line.cut_prev is not None:
+            # the interrupted party stops talking shortly after being interrupted
+            prev = next(p for p in reversed(placed) if p[0].role != line.role and p[0].type != "backchannel")
+            keep = int(round((start + line.cut_prev) * SR)) - prev[1]
+            fade = np.linspace(1.0, 0.0, int(0.06 * SR), dtype=np.float32)
+            prev[2] = prev[2][:keep].copy()
+            prev[2][-len(fade):] *= fade
+            prev[0] = Line(prev[0].role, prev[0].text, prev[0].type, prev[0].gap)
+            prev.append("cut")
+        placed.append([line, int(round(start * SR)), audio])
         if line.type != "backchannel":
-            cursor = start + len(audio) / SR
-    total = max(s + len(a) for _, s, a in placed) + int(0.8 * SR)
+            cursor = max(cursor, start + len(audio) / SR)
+    total = max(p[1] + len(p[2]) for p in placed) + int(0.8 * SR)
 
     tracks = {A: np.zeros(total, np.float32), C: np.zeros(total, np.float32)}
     truth = []
-    for line, s, audio in placed:
+    for line, s, audio, *cut in placed:
         tracks[line.role][s : s + len(audio)] += audio
         truth.append({"role": line.role, "start": round(s / SR, 3), "end": round((s + len(audio)) / SR, 3),
-                      "text": line.text, "type": line.type})
+                      "text": line.text, "type": line.type} | ({"cut_off": True} if cut else {}))
 
     noise = lambda: rng.normal(0, 10 ** (-62 / 20), total).astype(np.float32)  # noqa: E731
     if spec["channels"] == 2:
@@ -173,6 +254,7 @@ def render(name: str, spec: dict, out_dir: Path, seed: int = 7) -> None:
         "agent_channel": "left" if spec["channels"] == 2 else None,
         "voices": spec["voices"],
         "duration_s": round(total / SR, 3),
+        "expected": spec.get("expected", {}),
         "generated_by": "audio_samples/make_samples.py (espeak-ng + MBROLA Dutch voices)",
         "utterances": sorted(truth, key=lambda u: u["start"]),
     }
@@ -181,9 +263,11 @@ def render(name: str, spec: dict, out_dir: Path, seed: int = 7) -> None:
 
 
 def main(argv: list[str]) -> None:
+    """``make_samples.py [OUT_DIR] [NAME...]``: all calls, or the named ones, into OUT_DIR."""
     out_dir = Path(argv[1]) if len(argv) > 1 else HERE
-    for name, spec in CALLS.items():
-        render(name, spec, out_dir)
+    names = argv[2:] or list(CALLS)
+    for name in names:
+        render(name, CALLS[name], out_dir)
 
 
 if __name__ == "__main__":

@@ -51,7 +51,8 @@ class LeakOptions:
     the sound frames within ``context_s`` around it are louder than that (while both parties talk,
     one party's quiet sounds sit under the other's loud ones). Echo frames closer than
     ``join_gap_s`` form one stretch, which is cut out of the VAD regions; what remains must hold
-    ``min_region_s`` of the channel's own sound. Leaks 30-50 dB down never pass; real overlapping
+    ``min_region_s`` of the channel's own sound, and is trimmed to ``edge_pad_s`` around that sound
+    (a quiet echo tail at a region's edge is not speech). Leaks 30-50 dB down never pass; real overlapping
     speech, within ~20 dB of the other party, does.
     """
 
@@ -62,6 +63,7 @@ class LeakOptions:
     max_own_share: float = 0.25
     join_gap_s: float = 0.3
     min_region_s: float = 0.12
+    edge_pad_s: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -124,9 +126,9 @@ class AnalysisOptions:
     words (or a known cue phrase up to ``backchannel_cue_max_s``) inside, or within
     ``backchannel_gap_s`` after, the other party's speech, after which the other party goes on.
     Interruptions: the listener starts while the other speaks, is no back-channel, and overlaps by
-    at least ``interruption_min_overlap_s``. Kind: ``competitive`` when the first speaker stops
-    within ``competitive_stop_s`` of the overlap start, ``butting_in`` when the interrupter gives up
-    first within ``butting_in_max_s``, else ``cooperative``.
+    at least ``interruption_min_overlap_s``. Kind: ``butting_in`` when the interrupter gives up while
+    the first speaker goes on, ``competitive`` when the first speaker stops within
+    ``competitive_stop_s`` of the overlap start, else ``cooperative`` (they finish anyway).
     """
 
     backchannel_max_s: float = 1.0
@@ -135,7 +137,6 @@ class AnalysisOptions:
     backchannel_gap_s: float = 1.0
     interruption_min_overlap_s: float = 0.3
     competitive_stop_s: float = 2.0
-    butting_in_max_s: float = 1.5
     fuzzy_match: float = 0.75  # token similarity (0-1) for phrases misheard by ASR ("hoog" ~ "hoor")
     summary_min_content_overlap: float = 0.3  # share of a summary's content words the customer said before
     monologue_max_interjection_s: float = 1.0

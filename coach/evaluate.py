@@ -92,3 +92,32 @@ def role_wer(conv: Conversation, truth: list[dict]) -> dict[str, float]:
         hyp = " ".join(u.text for u in conv.utterances_of(r))
         out[r] = round(word_error_rate(ref, hyp), 4)
     return out
+
+
+@dataclass(frozen=True)
+class EventScore:
+    precision: float
+    recall: float
+    f1: float
+    true_positives: int
+    predicted: int
+    expected: int
+
+
+def event_f1(events: list[dict], truth: list[dict], kind: str, tolerance_s: float = 1.0) -> EventScore:
+    """Match predicted events of type ``kind`` to ground-truth utterances of that type: same role
+    (``by`` vs ``role``) and start within ``tolerance_s``, one to one, nearest first."""
+    pred = [e for e in events if e["type"] == kind]
+    gold = [u for u in truth if u.get("type") == kind]
+    pairs = sorted((abs(p["start"] - g["start"]), i, j) for i, p in enumerate(pred) for j, g in enumerate(gold)
+                   if p["by"] == g["role"] and abs(p["start"] - g["start"]) <= tolerance_s)
+    used_p, used_g = set(), set()
+    for _, i, j in pairs:
+        if i not in used_p and j not in used_g:
+            used_p.add(i)
+            used_g.add(j)
+    tp = len(used_p)
+    precision = tp / len(pred) if pred else (1.0 if not gold else 0.0)
+    recall = tp / len(gold) if gold else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return EventScore(round(precision, 3), round(recall, 3), round(f1, 3), tp, len(pred), len(gold))

@@ -23,6 +23,7 @@ from .audio import Recording, decode
 from .config import AnalyzeOptions
 from .conversation import Conversation, Turn, group_words
 from .errors import NoSpeechError
+from .prosody import prosody
 from .report.model import CallInfo, CallReport
 from .speakers import SpeakerTurns
 from .speakers.roles import Roles, assign_roles
@@ -111,6 +112,9 @@ def analyze_file(path: str | Path, options: AnalyzeOptions | None = None, call_i
     with stage("analysis", "analysis_s"):
         conv = build_conversation(rec, turns, transcript, roles, options.utterance_gap_s)
         findings = analyze_conversation(conv, options.analysis, load_lexicon(options.lexicon, options.asr.language or "nl"))
+        voices = prosody(rec, conv.turns, conv.roles, conv.speaker_source, options.analysis.prosody_window_s)
+        metrics = findings.metrics | {"prosody": {r: {k: v for k, v in voices[r].items() if not isinstance(v, list)}
+                                                  for r in ("agent", "customer")}}
 
     total = time.perf_counter() - t_all
     timings["total_s"] = round(total, 3)
@@ -129,8 +133,8 @@ def analyze_file(path: str | Path, options: AnalyzeOptions | None = None, call_i
         "diarization": turns.method if turns.source == "diarization" else "none (one party per stereo channel)",
         "faster_whisper": _version("faster-whisper"), "pyannote_audio": _version("pyannote.audio"),
     }
-    return CallReport(call=info, conversation=conv, metrics=findings.metrics, events=findings.events,
-                      timings=timings, versions=versions, warnings=tuple(warnings),
+    return CallReport(call=info, conversation=conv, metrics=metrics, events=findings.events,
+                      reflection=findings.reflection, prosody=voices, timings=timings, versions=versions, warnings=tuple(warnings),
                       settings={"hash": options.settings_hash(), "language": options.asr.language,
                                 "agent_channel": options.roles.agent_channel,
                                 "speakers": options.diarization.num_speakers})

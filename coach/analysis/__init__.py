@@ -1,7 +1,8 @@
 """Analysis: pure functions from a ``Conversation`` to metrics and events. No audio, no models.
 
 Each analyzer is ``fn(conversation, options, lexicon) -> Findings`` and is listed in
-``analyzers()``; ``analyze_conversation`` runs them all and merges their metrics and events.
+``analyzers()``; ``analyze_conversation`` runs them all, merges their metrics and events, and
+picks the moments for reflection from them.
 Events are dicts with at least ``type``, ``by`` (role), ``start``, ``end`` (seconds), ``text`` (the
 words involved) and ``confidence`` (0-1: how sure the observation is).
 """
@@ -20,6 +21,7 @@ from .lexicon import Lexicon, load_lexicon
 class Findings:
     metrics: dict = field(default_factory=dict)
     events: tuple[dict, ...] = ()
+    reflection: dict = field(default_factory=lambda: {"moments": [], "questions": []})
 
 
 Analyzer = Callable[[Conversation, AnalysisOptions, Lexicon], Findings]
@@ -27,9 +29,13 @@ Analyzer = Callable[[Conversation, AnalysisOptions, Lexicon], Findings]
 
 def analyzers() -> list[tuple[str, Analyzer]]:
     """The analyzers, in the order they run."""
-    from .timing import timing_metrics
+    from .language import ANALYZERS as LANGUAGE
+    from .overlaps import overlaps_and_backchannels
+    from .phases import summary_and_solution
+    from .timing import timing_metrics, turn_taking
 
-    return [("timing", timing_metrics)]
+    return [("timing", timing_metrics), ("turn_taking", turn_taking), ("overlaps", overlaps_and_backchannels),
+            ("phases", summary_and_solution), *LANGUAGE]
 
 
 def analyze_conversation(conv: Conversation, options: AnalysisOptions | None = None, lexicon: Lexicon | None = None,
@@ -44,4 +50,6 @@ def analyze_conversation(conv: Conversation, options: AnalysisOptions | None = N
         metrics.update(found.metrics)
         events.extend(found.events)
     events.sort(key=lambda e: (e.get("start", 0.0), e.get("type", "")))
-    return Findings(metrics=metrics, events=tuple(events))
+    from .reflection import reflect
+
+    return Findings(metrics=metrics, events=tuple(events), reflection=reflect(conv, events, metrics, options))

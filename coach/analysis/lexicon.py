@@ -3,7 +3,8 @@ ASR text that is often slightly wrong ("Ik hoog het" for "Ik hoor het").
 
 A lexicon file has one TOML table per list; each table has ``phrases = [...]`` and an optional
 ``note``. Matching works on normalised tokens (lower case, no punctuation); with ``fuzzy`` below
-1.0 a token matches a similar one (``difflib`` ratio), so a misheard cue is still found.
+1.0 a token of five letters or more matches a similar one (``difflib`` ratio), and a shorter one
+differing in one letter inside a phrase of three words or more, so a misheard cue is still found.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 from ..errors import CoachError
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
+# words that may stand anywhere in a phrase without changing it ("daar kan ik helaas niets aan doen")
+FILLERS = frozenset({"helaas", "ook", "gewoon", "even", "eigenlijk", "nou"})
 
 
 @dataclass(frozen=True)
@@ -59,10 +62,11 @@ def _similar(a: str, b: str, fuzzy: float, in_long_phrase: bool = False) -> bool
         return True
     if fuzzy >= 1.0 or min(len(a), len(b)) < 3:
         return False  # short words ("ja", "nu") must match exactly
-    if len(a) == len(b) == 3:
-        # three-letter words: one wrong letter only inside a phrase of 3+ words ("met" for "het"
-        # in "als ik het goed begrijp"), where the other words carry the match
-        return in_long_phrase and sum(x != y for x, y in zip(a, b)) == 1
+    if min(len(a), len(b)) <= 4:
+        # short words: one wrong letter only inside a phrase of 3+ words ("met" for "het" in
+        # "als ik het goed begrijp", "hoog" for "hoor"), where the other words carry the match;
+        # alone, "maar" is not "maak"
+        return in_long_phrase and len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
     return SequenceMatcher(None, a, b).ratio() >= fuzzy
 
 
@@ -78,16 +82,18 @@ def find_phrases(words: list[str], phrases: tuple[str, ...] | list[str], fuzzy: 
     """Every occurrence of any phrase in the token list ``words`` (see ``tokens``), longest first
     where they overlap."""
     found: list[Match] = []
+    kept = [i for i, w in enumerate(words) if w not in FILLERS]  # "daar kan ik helaas niets aan doen"
+    text = [words[i] for i in kept]
     for phrase in phrases:
-        ph = tokens(phrase)
+        ph = [t for t in tokens(phrase) if t not in FILLERS]
         n = len(ph)
         if not n:
             continue
-        for i in range(len(words) - n + 1):
-            window = words[i:i + n]
+        for i in range(len(text) - n + 1):
+            window = text[i:i + n]
             if all(_similar(w, p, fuzzy, n >= 3) for w, p in zip(window, ph)):
                 exact = sum(w == p for w, p in zip(window, ph)) / n
-                found.append(Match(phrase, i, i + n, round(0.5 + 0.5 * exact, 3)))
+                found.append(Match(phrase, kept[i], kept[i + n - 1] + 1, round(0.5 + 0.5 * exact, 3)))
     found.sort(key=lambda m: (-(m.end - m.start), m.start))
     taken: set[int] = set()
     out = []

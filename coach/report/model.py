@@ -49,6 +49,7 @@ class CallReport:
     metrics: dict = field(default_factory=dict)
     events: tuple[dict, ...] = ()
     reflection: dict = field(default_factory=lambda: {"moments": [], "questions": []})
+    prosody: dict = field(default_factory=dict)  # pitch/energy per party over time (coach.prosody)
     timings: dict = field(default_factory=dict)
     versions: dict = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
@@ -65,6 +66,7 @@ class CallReport:
             "metrics": self.metrics,
             "events": list(self.events),
             "reflection": self.reflection,
+            "prosody": self.prosody,
             "timings": self.timings,
             "versions": self.versions,
             "warnings": list(self.warnings),
@@ -84,7 +86,8 @@ class CallReport:
             turns=tuple(Turn.from_dict(t) for t in d.get("turns", [])),
         )
         return cls(call=call, conversation=conv, metrics=d.get("metrics", {}), events=tuple(d.get("events", [])),
-                   reflection=d.get("reflection", {"moments": [], "questions": []}), timings=d.get("timings", {}),
+                   reflection=d.get("reflection", {"moments": [], "questions": []}), prosody=d.get("prosody", {}),
+                   timings=d.get("timings", {}),
                    versions=d.get("versions", {}), warnings=tuple(d.get("warnings", [])),
                    settings=d.get("settings", {}))
 

@@ -90,7 +90,7 @@ def leak_free_regions(vad: list[tuple[float, float]], levels: np.ndarray, other:
     is more than ``margin_db`` below the other channel and less than ``max_own_share`` of the
     sound within ``context_s`` around it passes that test; echo frames closer than ``join_gap_s``
     form one stretch. What is left of a VAD region must hold at least ``min_region_s`` of the
-    channel's own sound.
+    channel's own sound, and is trimmed to ``edge_pad_s`` around it.
     """
     sound = levels > np.percentile(levels, 10) + opts.floor_margin_db
     own = sound & own_speech_mask(levels, other, opts)
@@ -102,8 +102,14 @@ def leak_free_regions(vad: list[tuple[float, float]], levels: np.ndarray, other:
     echo = _mask_to_regions(sound & ~own & (own_share < opts.max_own_share), opts.join_gap_s, 0.0)
     kept = []
     for s, e in _subtract(merge_regions(vad), echo):
-        own_s = float(own[int(s * 100):int(e * 100)].sum()) / 100
-        if e - s >= opts.min_region_s and own_s >= opts.min_region_s:
+        mine = np.flatnonzero(own[int(s * 100):int(e * 100)])
+        if len(mine) * HOP / SAMPLE_RATE < opts.min_region_s:
+            continue
+        # a region starts and ends with the channel's own sound: quiet echo tails and silence at
+        # its edges (below the echo test's reach) are not this party's speech
+        s, e = (float(max(s, s + mine[0] / 100 - opts.edge_pad_s)),
+                float(min(e, s + (mine[-1] + 1) / 100 + opts.edge_pad_s)))
+        if e - s >= opts.min_region_s:
             kept.append((s, e))
     return kept
 
