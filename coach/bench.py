@@ -4,8 +4,9 @@ Every call runs in a fresh Python process (``python -m coach.bench CALL``) so th
 memory is its own and the first run pays for loading the models, as a user's first call does.
 In that process the call is analysed twice: ``cold`` (models loaded on the way) and ``warm``
 (models already loaded: the steady state of a batch). ``x_realtime`` is audio seconds per wall
-second. Accuracy (role attribution, WER per role) is printed beside the speed so that no
-speed-up hides a loss in quality.
+second. Accuracy (role attribution, WER per role, interruption and back-channel F1, and whether
+summary_before_solution is right) is printed beside the speed so that no speed-up hides a loss
+in quality.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "audio_samples"
 
 def measure_one(path: str) -> dict:
     """Analyse one call twice in this process; return timings, peak memory and accuracy."""
-    from .evaluate import load_truth, role_attribution, role_wer
+    from .evaluate import event_f1, role_attribution, role_wer
     from .pipeline import analyze_file
 
     t = time.perf_counter()
@@ -43,9 +44,15 @@ def measure_one(path: str) -> dict:
     }
     truth_file = Path(path).with_suffix(".json")
     if truth_file.exists():
-        truth = load_truth(truth_file)
+        data = json.loads(truth_file.read_text(encoding="utf-8"))
+        truth = data["utterances"]
         result["role_attribution"] = role_attribution(warm.conversation, truth).correct
         result["wer"] = role_wer(warm.conversation, truth)
+        result["events"] = {kind: event_f1(list(warm.events), truth, kind).__dict__
+                            for kind in ("interruption", "backchannel")}
+        if "summary_before_solution" in data.get("expected", {}):
+            result["summary_before_solution"] = {"expected": data["expected"]["summary_before_solution"],
+                                                 "found": warm.metrics.get("summary_before_solution")}
     return result
 
 
@@ -76,6 +83,19 @@ def run_bench(console, out_json: Path | None = None, calls: list[Path] | None = 
     for r in rows:
         stages = ", ".join(f"{k[:-2]} {v:.1f} s" for k, v in r["warm_stages_s"].items())
         console.print(f"{r['call']} (warm) per stage: {stages}", highlight=False)
+    scored = [r for r in rows if "events" in r]
+    for kind in ("interruption", "backchannel"):
+        tp = sum(r["events"][kind]["true_positives"] for r in scored)
+        pred = sum(r["events"][kind]["predicted"] for r in scored)
+        gold = sum(r["events"][kind]["expected"] for r in scored)
+        p, rc = (tp / pred if pred else 0.0), (tp / gold if gold else 0.0)
+        f1 = 2 * p * rc / (p + rc) if p + rc else 0.0
+        console.print(f"{kind}s over {len(scored)} calls: precision {p:.2f}, recall {rc:.2f}, F1 {f1:.2f} "
+                      f"({tp} of {gold} found, {pred} reported; same role, start within 1 s)", highlight=False)
+    sbs = [r for r in rows if "summary_before_solution" in r]
+    right = sum(r["summary_before_solution"]["expected"] == r["summary_before_solution"]["found"] for r in sbs)
+    console.print(f"summary_before_solution right on {right} of {len(sbs)} calls: "
+                  + ", ".join(f"{r['call']} {r['summary_before_solution']['found']}" for r in sbs), highlight=False)
     if out_json:
         from .report.model import write_atomic
 

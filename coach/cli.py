@@ -95,7 +95,7 @@ def analyze(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of unexpected failures."),
 ) -> None:
-    """Analyse recorded calls: speakers, transcript, roles, first metrics -> OUT/<call>/analysis.json.
+    """Analyse recorded calls: who said what and when, and the coaching observations -> OUT/<call>/analysis.json.
 
     Each file is analysed on its own: a bad file is reported in one line and the others still complete. Exit code 0 when all succeeded, 1 when any failed.
     """
@@ -153,9 +153,6 @@ def analyze(
                                                  "re-run with --debug for details", path)))
 
     failed = 0
-    table = Table(title=f"coach analyze -> {escape(str(out_dir))}/<call>/analysis.json")
-    for col in ("call", "length", "speakers", "agent talk", "x real time"):
-        table.add_column(col, no_wrap=col != "call", overflow="fold")
     for path, result in results:
         if isinstance(result, CoachError):
             failed += 1
@@ -164,12 +161,17 @@ def analyze(
         r = result
         for w in r.warnings:
             _warn(f"{r.call.id}: {w}")
-        talk = r.metrics.get("talk_ratio", {}).get("agent")
-        table.add_row(escape(r.call.id), f"{r.call.duration_s:.1f} s",
-                      "stereo" if r.call.speaker_source == "channels" else "mono, diarized",
-                      f"{100 * talk:.0f}%" if talk is not None else "-", f"{r.timings.get('x_realtime', 0):.1f}x")
-    if not quiet and table.row_count:
-        out.print(table)
+        if quiet:
+            continue
+        m = r.metrics
+        talk = m.get("talk_ratio", {}).get("agent", 0.0)
+        ints = m.get("interruptions", {})
+        sbs = {True: "yes", False: "no", None: "no solution"}[m.get("summary_before_solution")]
+        out.print(f"[bold]{escape(r.call.id)}[/]: {r.call.duration_s:.0f} s "
+                  f"{'stereo' if r.call.speaker_source == 'channels' else 'mono'}, agent talks {100 * talk:.0f}%, "
+                  f"interruptions by agent {ints.get('by_agent', 0)} / customer {ints.get('by_customer', 0)}, "
+                  f"summary before solution: {sbs}, {r.timings.get('x_realtime', 0):.1f}x real time "
+                  f"-> {escape(str(out_dir / r.call.id / 'analysis.json'))}", highlight=False)
     if failed:
         raise typer.Exit(1)
 

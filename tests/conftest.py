@@ -57,3 +57,15 @@ def mono_report():
     from coach.pipeline import analyze_file
 
     return analyze_file(MONO)
+
+
+@pytest.fixture(scope="session")
+def sample_reports(stereo_report, mono_report) -> dict:
+    """Every bundled sample call analysed once: file stem -> CallReport."""
+    from coach.pipeline import analyze_file
+
+    done = {STEREO.stem: stereo_report, MONO.stem: mono_report}
+    for path in sorted(SAMPLES.glob("*.flac")):
+        if path.stem not in done:
+            done[path.stem] = analyze_file(path)
+    return done

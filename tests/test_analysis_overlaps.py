@@ -1,0 +1,329 @@
+"""Back-channels, overlaps and interruptions on hand-written calls (no audio, no models)."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.analysis.lexicon import load_lexicon
+from coach.analysis.overlaps import classify_backchannel, contributions, overlaps_and_backchannels
+from coach.config import AnalysisOptions
+from coach.conversation import Conversation, Turn, Utterance, Word
+
+LEX = load_lexicon()
+OPTS = AnalysisOptions()
+
+
+def said(role: str, start: float, end: float, text: str, prob: float = 0.9) -> Utterance:
+    """``text`` spoken evenly from ``start`` to ``end`` (a 20 ms pause after each word)."""
+    toks = text.split()
+    step = (end - start) / len(toks)
+    return Utterance.from_words(role, [Word(w, start + i * step, start + (i + 1) * step - 0.02, prob)
+                                       for i, w in enumerate(toks)])
+
+
+def conv(turns, utterances=(), duration: float = 60.0, source: str = "channels") -> Conversation:
+    return Conversation(utterances=tuple(sorted(utterances, key=lambda u: u.start)), duration=duration,
+                        speaker_source=source, roles={"left": "agent", "right": "customer"},
+                        turns=tuple(sorted((Turn(*t) for t in turns), key=lambda t: t.start)))
+
+
+def of_type(found, etype: str) -> list[dict]:
+    return [e for e in found.events if e["type"] == etype]
+
+
+def analyse(c: Conversation, opts: AnalysisOptions = OPTS):
+    return overlaps_and_backchannels(c, opts, LEX)
+
+
+CUSTOMER_1 = "Ik bel omdat mijn internet sinds maandag steeds wegvalt"
+CUSTOMER_2 = "en ik heb de router al twee keer opnieuw opgestart maar het helpt niets"
+
+
+def agent_in_customer_pause(agent_turn: tuple, agent_text: str | None, question: bool = False) -> Conversation:
+    """The customer speaks 0-4 s and 4.8-10 s; the agent says ``agent_text`` (or nothing ASR heard) in ``agent_turn``."""
+    first = CUSTOMER_1 + ("?" if question else ",")
+    utts = [said("customer", 0.0, 4.0, first), said("customer", 4.8, 10.0, CUSTOMER_2)]
+    if agent_text:
+        utts.append(said("agent", agent_turn[1], agent_turn[2], agent_text))
+    return conv([("customer", 0.0, 4.0), ("customer", 4.8, 10.0), agent_turn], utts)
+
+
+# --- back-channels -------------------------------------------------------------------------------------------
+
+
+def test_short_ja_in_a_pause_is_a_backchannel_not_an_interruption():
+    found = analyse(agent_in_customer_pause(("agent", 4.2, 4.5), "Ja."))
+    (bc,) = of_type(found, "backchannel")
+    assert (bc["by"], bc["start"], bc["end"], bc["text"]) == ("agent", 4.2, 4.5, "Ja.")
+    assert bc["basis"] == "timing+words"
+    assert bc["overlapping"] is False
+    assert of_type(found, "interruption") == []
+    assert of_type(found, "overlap") == []  # it sits in the pause: no overlap at all
+    m = found.metrics
+    assert m["interruptions"]["by_agent"] == 0 and m["interruptions"]["by_customer"] == 0
+    assert m["backchannels"]["agent"] == 1 and m["backchannels"]["customer"] == 0
+
+
+@pytest.mark.parametrize("agent_start,customer_goes_on", [
+    (4.2, None),  # the customer does not go on: the "Ja." took the turn (the agent goes on 1.5 s later)
+    (4.2, 6.0),  # the customer goes on only 1.5 s after the "Ja." (more than backchannel_gap_s)
+    (5.5, 6.5),  # the "Ja." comes 1.5 s after the customer stopped: not right after their speech
+])
+def test_ja_that_is_not_placed_in_the_customers_speech_is_no_backchannel(agent_start, customer_goes_on):
+    agent_end = agent_start + 0.3
+    turns = [("customer", 0.0, 4.0), ("agent", agent_start, agent_end)]
+    utts = [said("customer", 0.0, 4.0, CUSTOMER_1 + "."), said("agent", agent_start, agent_end, "Ja.")]
+    if customer_goes_on is None:
+        turns.append(("agent", agent_end + 1.5, agent_end + 4.5))
+        utts.append(said("agent", agent_end + 1.5, agent_end + 4.5, "Dan ga ik even in uw gegevens kijken."))
+    else:
+        turns.append(("customer", customer_goes_on, customer_goes_on + 5.0))
+        utts.append(said("customer", customer_goes_on, customer_goes_on + 5.0, CUSTOMER_2 + "."))
+    found = analyse(conv(turns, utts))
+    assert of_type(found, "backchannel") == []
+    assert found.metrics["backchannels"]["agent"] == 0
+
+
+def test_ja_right_after_the_customer_stopped_who_goes_on_is_a_backchannel():
+    c = conv([("customer", 0.0, 4.0), ("agent", 4.8, 5.1), ("customer", 5.9, 10.0)],
+             [said("customer", 0.0, 4.0, CUSTOMER_1 + "."), said("agent", 4.8, 5.1, "Ja."),
+              said("customer", 5.9, 10.0, CUSTOMER_2 + ".")])  # 0.8 s either side: within backchannel_gap_s
+    (bc,) = of_type(analyse(c), "backchannel")
+    assert bc["start"] == 4.8
+
+
+def test_backchannel_overlapping_speech_is_not_an_interruption():
+    c = conv([("customer", 0.0, 10.0), ("agent", 4.0, 4.4)],
+             [said("customer", 0.0, 10.0, CUSTOMER_1 + " " + CUSTOMER_2), said("agent", 4.0, 4.4, "Hm-hm.")])
+    found = analyse(c)
+    (bc,) = of_type(found, "backchannel")
+    assert bc["by"] == "agent" and bc["overlapping"] is True
+    (ov,) = of_type(found, "overlap")
+    assert ov["kind"] == "backchannel" and ov["by"] == "agent"
+    assert ov["overlap_s"] == pytest.approx(0.4)
+    assert of_type(found, "interruption") == []
+    assert found.metrics["interruptions"]["by_agent"] == 0
+
+
+@pytest.mark.parametrize("text", ["Ik hoog het.", "Heim heim.", "Em hem."])
+def test_misheard_cue_words_are_still_a_backchannel(text):
+    # 1.3 s is longer than backchannel_max_s (1.0): only the cue words make it a back-channel
+    found = analyse(agent_in_customer_pause(("agent", 4.1, 5.4), text))
+    (bc,) = of_type(found, "backchannel")
+    assert bc["basis"] == "timing+words"
+    assert bc["text"] == text
+    assert 0.7 < bc["confidence"] <= 1.0
+    assert of_type(found, "interruption") == []
+
+
+def test_same_length_without_cue_words_is_no_backchannel():
+    found = analyse(agent_in_customer_pause(("agent", 4.1, 5.4), "Ik bel morgen."))
+    assert of_type(found, "backchannel") == []
+
+
+def test_speech_without_words_is_a_backchannel_by_timing():
+    found = analyse(agent_in_customer_pause(("agent", 4.2, 4.6), None))  # ASR dropped the "hm"
+    (bc,) = of_type(found, "backchannel")
+    assert (bc["basis"], bc["text"], bc["confidence"]) == ("timing", "", 0.6)
+    assert found.metrics["backchannels"]["from_timing_only"] == 1
+
+
+def test_very_short_speech_without_words_is_noise():
+    found = analyse(agent_in_customer_pause(("agent", 4.2, 4.35), None))  # 0.15 s < MIN_TIMING_ONLY_S
+    assert of_type(found, "backchannel") == []
+    assert found.metrics["backchannels"]["agent"] == 0
+    assert found.metrics["backchannels"]["from_timing_only"] == 0
+
+
+@pytest.mark.parametrize("question,is_backchannel", [(True, False), (False, True)])
+def test_short_answer_to_a_question_is_no_backchannel(question, is_backchannel):
+    c = conv([("customer", 0.0, 3.0), ("agent", 3.3, 3.9), ("customer", 4.5, 8.0)],
+             [said("customer", 0.0, 3.0, "Dus de monteur komt morgen, klopt dat" + ("?" if question else ".")),
+              said("agent", 3.3, 3.9, "Ja, klopt."),
+              said("customer", 4.5, 8.0, "Fijn, dan blijf ik morgen thuis.")])
+    found = analyse(c)
+    assert [e["text"] for e in of_type(found, "backchannel")] == (["Ja, klopt."] if is_backchannel else [])
+    assert of_type(found, "interruption") == []
+
+
+def test_classify_backchannel_directly():
+    c = agent_in_customer_pause(("agent", 4.2, 4.5), "Oké.")
+    parts = contributions(c)
+    (ja,) = parts["agent"]
+    ev = classify_backchannel(ja, parts, OPTS, LEX)
+    assert ev is not None and ev["type"] == "backchannel" and ev["by"] == "agent"
+    long_turn = parts["customer"][1]  # the customer's 5 s explanation
+    assert classify_backchannel(long_turn, parts, OPTS, LEX) is None
+
+
+# --- interruptions -------------------------------------------------------------------------------------------
+
+
+def competitive_call(source: str = "channels") -> Conversation:
+    # the customer explains from 0 s; the agent starts a 2 s sentence at 6 s; the customer stops at 7 s
+    return conv([("customer", 0.0, 7.0), ("agent", 6.0, 8.0)],
+                [said("customer", 0.0, 5.9, "Ik heb al drie keer gebeld over de storing"),
+                 said("customer", 6.6, 7.0, "en niemand"),
+                 said("agent", 6.0, 8.0, "Ik ga een monteur voor u inplannen.")], source=source)
+
+
+def test_competitive_interruption_by_the_agent():
+    found = analyse(competitive_call())
+    (it,) = of_type(found, "interruption")
+    assert (it["by"], it["interrupted"], it["kind"]) == ("agent", "customer", "competitive")
+    assert (it["start"], it["end"], it["overlap_s"]) == (6.0, 8.0, 1.0)
+    assert it["text"] == "Ik ga een monteur voor u inplannen."
+    assert it["interrupted_text"] == "Ik heb al drie keer gebeld over de storing"  # not "en niemand", said after
+    assert it["interrupted_had_spoken_s"] == 6.0 and it["while_explaining"] is True
+    assert it["confidence"] == 1.0
+    (ov,) = of_type(found, "overlap")
+    assert ov["kind"] == "competitive" and ov["by"] == "agent"
+    m = found.metrics["interruptions"]
+    assert (m["by_agent"], m["by_customer"]) == (1, 0)
+    assert m["kinds"]["agent"] == {"competitive": 1, "cooperative": 0, "butting_in": 0}
+    assert of_type(found, "backchannel") == []
+
+
+def test_diarized_interruption_is_less_sure():
+    (it,) = of_type(analyse(competitive_call("diarization")), "interruption")
+    assert it["confidence"] == pytest.approx(0.8)
+
+
+def test_interruption_right_after_the_customer_started_is_not_while_explaining():
+    c = conv([("customer", 0.0, 3.0), ("agent", 1.0, 4.0)],
+             [said("customer", 0.0, 3.0, "Ik bel over mijn factuur van deze maand."),
+              said("agent", 1.0, 4.0, "Ik zie uw factuur hier al staan, mevrouw.")])
+    (it,) = of_type(analyse(c), "interruption")
+    assert it["kind"] == "competitive" and it["while_explaining"] is False
+
+
+def test_cooperative_interruption():
+    # the customer goes on 3 s after the agent starts (longer than competitive_stop_s), and stops first
+    c = conv([("customer", 0.0, 10.0), ("agent", 7.0, 12.0)],
+             [said("customer", 0.0, 10.0, CUSTOMER_1 + " " + CUSTOMER_2 + "."),
+              said("agent", 7.0, 12.0, "Ik begrijp dat dit al lang speelt, ik ga het voor u regelen.")])
+    found = analyse(c)
+    (it,) = of_type(found, "interruption")
+    assert (it["by"], it["kind"]) == ("agent", "cooperative")
+    assert it["overlap_s"] == 3.0
+    assert found.metrics["interruptions"]["kinds"]["agent"]["cooperative"] == 1
+
+
+def test_butting_in_interrupter_gives_up():
+    c = conv([("customer", 0.0, 10.0), ("agent", 5.0, 6.5)],
+             [said("customer", 0.0, 10.0, CUSTOMER_1 + " " + CUSTOMER_2 + "."),
+              said("agent", 5.0, 6.5, "Maar mevrouw, mag ik even iets zeggen")])
+    found = analyse(c)
+    (it,) = of_type(found, "interruption")
+    assert (it["by"], it["kind"], it["overlap_s"]) == ("agent", "butting_in", 1.5)
+    assert of_type(found, "backchannel") == []
+    assert found.metrics["interruptions"]["kinds"]["agent"]["butting_in"] == 1
+
+
+def test_customer_interrupts_the_agent():
+    c = conv([("agent", 0.0, 6.0), ("customer", 5.0, 9.0)],
+             [said("agent", 0.0, 6.0, "U kunt het beste eerst de router uitzetten en dan dertig seconden wachten"),
+              said("customer", 5.0, 9.0, "Nee, dat heb ik allemaal al geprobeerd.")])
+    found = analyse(c)
+    (it,) = of_type(found, "interruption")
+    assert (it["by"], it["interrupted"], it["kind"]) == ("customer", "agent", "competitive")
+    m = found.metrics["interruptions"]
+    assert (m["by_agent"], m["by_customer"]) == (0, 1)
+
+
+@pytest.mark.parametrize("customer_start,kind", [(4.8, "brief"), (4.5, "competitive")])
+def test_short_overlap_at_a_change_of_turn_is_brief(customer_start, kind):
+    c = conv([("agent", 0.0, 5.0), ("customer", customer_start, 10.0)],
+             [said("agent", 0.0, 5.0, "Dan stuur ik u vandaag nog een nieuwe modem toe."),
+              said("customer", customer_start, 10.0, "Oké, en hoe lang duurt het voordat die er is?")])
+    found = analyse(c)
+    (ov,) = of_type(found, "overlap")
+    assert (ov["by"], ov["kind"]) == ("customer", kind)
+    assert len(of_type(found, "interruption")) == (0 if kind == "brief" else 1)
+    assert found.metrics["interruptions"]["by_customer"] == (0 if kind == "brief" else 1)
+
+
+def test_nearly_simultaneous_start_is_no_interruption():
+    c = conv([("agent", 5.0, 8.0), ("customer", 5.1, 9.0)],
+             [said("agent", 5.0, 8.0, "Dan ga ik het nu voor u aanvragen."),
+              said("customer", 5.1, 9.0, "Wacht, ik heb nog een vraag over de kosten.")])
+    found = analyse(c)
+    (ov,) = of_type(found, "overlap")
+    assert ov["kind"] == "brief"
+    assert of_type(found, "interruption") == []
+
+
+# --- metrics and bookkeeping ---------------------------------------------------------------------------------
+
+
+def test_backchannel_rate_and_longest_stretch_without():
+    # 30 s of customer speech; agent cues at 5, 20 and 23 s: stretches 5, 15, 3 and 7 s
+    c = conv([("customer", 0.0, 30.0), ("agent", 5.0, 5.3), ("agent", 20.0, 20.4), ("agent", 23.0, 23.3)],
+             [said("customer", 0.0, 30.0, " ".join([CUSTOMER_1, CUSTOMER_2] * 3) + "."),
+              said("agent", 5.0, 5.3, "Ja."), said("agent", 20.0, 20.4, "Hm-hm."), said("agent", 23.0, 23.3, "Oké.")])
+    bc = analyse(c).metrics["backchannels"]
+    assert (bc["agent"], bc["customer"]) == (3, 0)
+    assert bc["agent_per_min_customer_speech"] == 6.0  # 3 / (30 s / 60)
+    assert bc["customer_per_min_agent_speech"] == 0.0
+    assert bc["longest_customer_stretch_without_s"] == 15.0  # 5-20 s
+
+
+def test_backchannel_rate_counts_customer_talk_time_not_pauses():
+    # customer speaks 0-20 s and 21-40 s (39 s); two agent cues, one in the pause
+    c = conv([("customer", 0.0, 20.0), ("customer", 21.0, 40.0), ("agent", 10.0, 10.3), ("agent", 20.3, 20.6)],
+             [said("customer", 0.0, 20.0, " ".join([CUSTOMER_1, CUSTOMER_2] * 2) + "."),
+              said("customer", 21.0, 40.0, " ".join([CUSTOMER_1, CUSTOMER_2] * 2) + "."),
+              said("agent", 10.0, 10.3, "Ja."), said("agent", 20.3, 20.6, "Precies.")])
+    bc = analyse(c).metrics["backchannels"]
+    assert bc["agent"] == 2
+    assert bc["agent_per_min_customer_speech"] == round(2 / (39 / 60), 2) == 3.08
+    assert bc["longest_customer_stretch_without_s"] == 19.0  # after the cue in the pause: 21-40 s of talk
+
+
+def test_longest_stretch_counts_talk_not_pauses_and_ends_at_an_agent_turn():
+    c = conv([("customer", 0.0, 10.0), ("customer", 12.0, 22.0)],
+             [said("customer", 0.0, 10.0, CUSTOMER_1 + "."), said("customer", 12.0, 22.0, CUSTOMER_2 + ".")])
+    assert analyse(c).metrics["backchannels"]["longest_customer_stretch_without_s"] == 20.0  # not 22
+
+    c = conv([("customer", 0.0, 10.0), ("agent", 10.5, 14.0), ("customer", 14.5, 24.0)],
+             [said("customer", 0.0, 10.0, CUSTOMER_1 + "."),
+              said("agent", 10.5, 14.0, "Wat vervelend, wanneer is het begonnen?"),
+              said("customer", 14.5, 24.0, CUSTOMER_2 + ".")])
+    assert analyse(c).metrics["backchannels"]["longest_customer_stretch_without_s"] == 10.0
+
+
+def test_every_overlap_gets_one_overlap_event():
+    c = conv([("customer", 0.0, 10.0), ("agent", 3.0, 3.4),  # back-channel inside customer speech
+              ("agent", 9.0, 14.0),  # competitive: the customer stops 1 s later
+              ("customer", 13.8, 20.0)],  # brief: 0.2 s at the change of turn
+             [said("customer", 0.0, 10.0, CUSTOMER_1 + " " + CUSTOMER_2 + "."), said("agent", 3.0, 3.4, "Ja."),
+              said("agent", 9.0, 14.0, "Dan ga ik een monteur sturen die morgen bij u langskomt."),
+              said("customer", 13.8, 20.0, "Prima, hoe laat komt de monteur ongeveer?")])
+    found = analyse(c)
+    overlaps = of_type(found, "overlap")
+    assert sorted((o["start"], o["kind"]) for o in overlaps) == [(3.0, "backchannel"), (9.0, "competitive"),
+                                                                (13.8, "brief")]
+    assert len(of_type(found, "interruption")) == 1
+
+
+@pytest.mark.xfail(strict=True, reason="two speech regions starting at the same instant give two overlap events "
+                                       "(each side finds the other speaking at its start)")
+def test_exactly_simultaneous_start_gives_one_overlap_event():
+    c = conv([("agent", 5.0, 8.0), ("customer", 5.0, 9.0)],
+             [said("agent", 5.0, 8.0, "Dan ga ik het nu voor u aanvragen."),
+              said("customer", 5.0, 9.0, "Wacht, ik heb nog een vraag over de kosten.")])
+    assert len(of_type(analyse(c), "overlap")) == 1
+
+
+@pytest.mark.xfail(strict=True, reason="while_explaining and interrupted_had_spoken_s count only from the customer's "
+                                       "last pause over 0.5 s: a breath pause makes a long explanation look fresh")
+def test_breath_pause_does_not_reset_still_explaining():
+    # the customer explains for 10 s, breathes 0.6 s, goes on; the agent starts 11.5 s into the explanation
+    c = conv([("customer", 0.0, 10.0), ("customer", 10.6, 14.0), ("agent", 11.5, 15.0)],
+             [said("customer", 0.0, 10.0, CUSTOMER_1 + " " + CUSTOMER_2),
+              said("customer", 10.6, 14.0, "en de router knippert de hele tijd rood."),
+              said("agent", 11.5, 15.0, "Ik ga een monteur sturen die morgen langskomt.")])
+    (it,) = of_type(analyse(c), "interruption")
+    assert it["kind"] == "cooperative"
+    assert it["while_explaining"] is True
+    assert it["interrupted_had_spoken_s"] == 11.5
