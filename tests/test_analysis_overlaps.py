@@ -249,7 +249,7 @@ def test_nearly_simultaneous_start_is_no_interruption():
               said("customer", 5.1, 9.0, "Wacht, ik heb nog een vraag over de kosten.")])
     found = analyse(c)
     (ov,) = of_type(found, "overlap")
-    assert ov["kind"] == "brief"
+    assert ov["kind"] == "simultaneous_start"
     assert of_type(found, "interruption") == []
 
 
@@ -306,8 +306,6 @@ def test_every_overlap_gets_one_overlap_event():
     assert len(of_type(found, "interruption")) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="two speech regions starting at the same instant give two overlap events "
-                                       "(each side finds the other speaking at its start)")
 def test_exactly_simultaneous_start_gives_one_overlap_event():
     c = conv([("agent", 5.0, 8.0), ("customer", 5.0, 9.0)],
              [said("agent", 5.0, 8.0, "Dan ga ik het nu voor u aanvragen."),
@@ -315,8 +313,6 @@ def test_exactly_simultaneous_start_gives_one_overlap_event():
     assert len(of_type(analyse(c), "overlap")) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="while_explaining and interrupted_had_spoken_s count only from the customer's "
-                                       "last pause over 0.5 s: a breath pause makes a long explanation look fresh")
 def test_breath_pause_does_not_reset_still_explaining():
     # the customer explains for 10 s, breathes 0.6 s, goes on; the agent starts 11.5 s into the explanation
     c = conv([("customer", 0.0, 10.0), ("customer", 10.6, 14.0), ("agent", 11.5, 15.0)],

@@ -80,7 +80,7 @@ def test_events_carry_times_words_and_confidence(sample_reports):
 def test_reflection_is_open_questions_without_judgement(sample_reports):
     for stem, report in sample_reports.items():
         moments = report.reflection["moments"]
-        assert 1 <= len(moments) <= 5, stem
+        assert 3 <= len(moments) <= 5, stem
         assert [m["start"] for m in moments] == sorted(m["start"] for m in moments)
         texts = [m["question"] for m in moments] + list(report.reflection["questions"])
         assert all(t.rstrip().endswith("?") for t in texts), stem

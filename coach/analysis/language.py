@@ -9,12 +9,12 @@ confidence is the match score times the mean ASR probability of those words.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 
 from ..config import AnalysisOptions
-from ..conversation import Conversation, Utterance, Word
+from ..conversation import Conversation
 from . import Analyzer, Findings
 from .lexicon import Lexicon, Match, find_phrases, tokens
+from .sentences import Sentence, utterance_sentences
 
 STRICT_FUZZY = 0.9  # single words at a question's start and time words: "zorgen" must not pass for "morgen"
 FOLLOW_UP_WINDOW_S = 10.0  # a follow-up question starts at most this long after the customer spoke
@@ -22,70 +22,8 @@ WORD_ORDER_ONLY = 0.8  # confidence factor for a question found from word order 
 MIN_CONTENT_LEN = 3  # shorter tokens are never content words
 
 
-@dataclass(frozen=True)
-class _Sentence:
-    """A sentence of one utterance: its words, their tokens, and the word each token came from."""
-
-    role: str
-    words: tuple[Word, ...]
-    toks: list[str]
-    owner: list[int]  # token index -> index in ``words`` (a word may give 0, 1 or more tokens)
-    clauses: list[int]  # token index where each clause (split after , ; :) starts
-
-    @property
-    def start(self) -> float:
-        return self.words[0].start
-
-    @property
-    def mark(self) -> str:
-        """The closing punctuation: "?", ".", "!" or ""."""
-        end = self.words[-1].text.rstrip()[-1:]
-        return end if end and end in ".?!" else ""
-
-    def span(self, i: int = 0, j: int | None = None) -> tuple[float, float, str, float]:
-        """Start, end, text and mean word probability of tokens ``i`` to ``j`` (exclusive; default all)."""
-        j = len(self.toks) if j is None else j
-        ws = self.words[self.owner[i]:self.owner[j - 1] + 1]
-        text = " ".join(w.text.strip() for w in ws)
-        return ws[0].start, ws[-1].end, text, sum(w.prob for w in ws) / len(ws)
-
-    def event(self, etype: str, score: float, i: int = 0, j: int | None = None, **extra) -> dict:
-        """An event over tokens ``i`` to ``j`` with confidence ``score`` times their mean word probability."""
-        start, end, text, prob = self.span(i, j)
-        return {"type": etype, "by": self.role, "start": round(start, 3), "end": round(end, 3), "text": text,
-                **extra, "confidence": round(score * prob, 3)}
-
-    def phrase_event(self, etype: str, m: Match, **extra) -> dict:
-        return self.event(etype, m.score, m.start, m.end, phrase=m.phrase, **extra)
-
-
-def _sentence(role: str, words: tuple[Word, ...]) -> _Sentence:
-    toks: list[str] = []
-    owner: list[int] = []
-    clauses = [0]
-    for i, w in enumerate(words):
-        if i and words[i - 1].text.rstrip()[-1:] in (",", ";", ":"):
-            clauses.append(len(toks))
-        for t in tokens(w.text):
-            toks.append(t)
-            owner.append(i)
-    return _Sentence(role, words, toks, owner, clauses)
-
-
-def _sentences(utt: Utterance) -> list[_Sentence]:
-    """The utterance's sentences (without words: its text split at spaces, all at the utterance's times)."""
-    words = utt.words or tuple(Word(t, utt.start, utt.end) for t in utt.text.split())
-    groups: list[list[Word]] = [[]]
-    for w in words:
-        groups[-1].append(w)
-        if w.text.rstrip()[-1:] in (".", "?", "!"):
-            groups.append([])
-    sentences = (_sentence(utt.speaker_role, tuple(g)) for g in groups if g)
-    return [s for s in sentences if s.toks]
-
-
-def _agent_sentences(conv: Conversation) -> list[_Sentence]:
-    return [s for u in conv.utterances_of("agent") for s in _sentences(u)]
+def _agent_sentences(conv: Conversation) -> list[Sentence]:
+    return [s for u in conv.utterances_of("agent") for s in utterance_sentences(u)]
 
 
 def _starts_with(toks: list[str], phrases: tuple[str, ...], fuzzy: float) -> Match | None:
@@ -94,7 +32,7 @@ def _starts_with(toks: list[str], phrases: tuple[str, ...], fuzzy: float) -> Mat
     return max(found, key=lambda m: (m.end, m.score), default=None)
 
 
-def _question_kind(s: _Sentence, lex: Lexicon, fuzzy: float) -> tuple[str, float] | None:
+def _question_kind(s: Sentence, lex: Lexicon, fuzzy: float) -> tuple[str, float] | None:
     """``("open" | "closed", score)`` when the sentence is a question, else None.
 
     A sentence ending in "." or "!" is no question. One ending in "?" is; without punctuation it

@@ -14,8 +14,10 @@ pauses shorter than ``JOIN_GAP_S``). Each contribution is either
   ``cooperative`` (the other finishes anyway).
 
 Every overlap of the two parties' speech is classified (``overlap`` events): ``backchannel``,
-``competitive``, ``cooperative``, ``butting_in``, or ``brief`` (a short overlap at a change of turn,
-no interruption). A back-channel is never counted as an interruption.
+``competitive``, ``cooperative``, ``butting_in``, ``brief`` (a short overlap at a change of turn) or
+``simultaneous_start`` (both began at once); the last two are no interruption. A back-channel is
+never counted as an interruption. "Still explaining" counts from when the interrupted party took
+the floor, over their own pauses.
 """
 
 from __future__ import annotations
@@ -139,6 +141,7 @@ def overlaps_and_backchannels(conv: Conversation, opts: AnalysisOptions, lex: Le
     parts = contributions(conv)
     events: list[dict] = []
     backchannel_at: dict[tuple[str, float], dict] = {}
+    source_factor = 1.0 if conv.speaker_source == "channels" else 0.8  # diarized regions are less exact
     for role in ROLES:
         for c in parts[role]:
             ev = classify_backchannel(c, parts, opts, lex)
@@ -146,25 +149,29 @@ def overlaps_and_backchannels(conv: Conversation, opts: AnalysisOptions, lex: Le
                 backchannel_at[(role, c.start)] = ev
                 events.append(ev)
 
-    source_factor = 1.0 if conv.speaker_source == "channels" else 0.8  # diarized regions are less exact
     interruptions = {r: 0 for r in ROLES}
     kinds = {r: {"competitive": 0, "cooperative": 0, "butting_in": 0} for r in ROLES}
     for role in ROLES:
         them = parts[other(role)]
         for c in parts[role]:
             host = _speaking_at(them, c.start)
-            if host is None:
-                continue
+            if host is None or (host.start == c.start and role == "customer"):
+                continue  # (two regions starting at the same instant: one overlap, counted once)
             overlap_end = min(c.end, host.end)
             overlap = overlap_end - c.start
             if overlap <= 0:
                 continue
+            both = [w for w in c.words + host.words if w.end > c.start and w.start < overlap_end]
             base = {"type": "overlap", "by": role, "start": round(c.start, 2), "end": round(overlap_end, 2),
-                    "overlap_s": round(overlap, 2)}
+                    "overlap_s": round(overlap, 2), "text": " ".join(w.text for w in sorted(both, key=lambda w: w.start)),
+                    "confidence": round(source_factor, 2)}
             if (role, c.start) in backchannel_at or (host.role, host.start) in backchannel_at:
                 events.append(base | {"kind": "backchannel"})
                 continue
-            if c.start - host.start < SIMULTANEOUS_S or overlap < opts.interruption_min_overlap_s:
+            if c.start - host.start < SIMULTANEOUS_S:
+                events.append(base | {"kind": "simultaneous_start"})  # both began together: nobody interrupted
+                continue
+            if overlap < opts.interruption_min_overlap_s:
                 events.append(base | {"kind": "brief"})
                 continue
             if c.end < host.end:
@@ -176,14 +183,15 @@ def overlaps_and_backchannels(conv: Conversation, opts: AnalysisOptions, lex: Le
             interruptions[role] += 1
             kinds[role][kind] += 1
             events.append(base | {"kind": kind})
-            said_before = [w for w in host.words if w.start < c.start + 0.5]
+            since = _floor_start(host, parts, backchannel_at)
+            said_before = [w for h in them if since <= h.start <= host.start for w in h.words if w.start < c.start]
             confidence = source_factor * (0.6 + 0.4 * min(1.0, overlap / 1.0))
             events.append({
                 "type": "interruption", "by": role, "interrupted": host.role, "start": round(c.start, 2),
                 "end": round(c.end, 2), "overlap_s": round(overlap, 2), "kind": kind, "text": c.text,
                 "interrupted_text": " ".join(w.text for w in said_before[-12:]).strip(),
-                "interrupted_had_spoken_s": round(c.start - host.start, 2),
-                "while_explaining": c.start - host.start >= EXPLAINING_S,
+                "interrupted_had_spoken_s": round(c.start - since, 2),
+                "while_explaining": c.start - since >= EXPLAINING_S,
                 "confidence": round(confidence, 3),
             })
 
@@ -204,6 +212,20 @@ def overlaps_and_backchannels(conv: Conversation, opts: AnalysisOptions, lex: Le
         },
     }
     return Findings(metrics=metrics, events=tuple(events))
+
+
+def _floor_start(host: Contribution, parts: dict[str, list[Contribution]],
+                 backchannel_at: dict[tuple[str, float], dict]) -> float:
+    """When ``host``'s party took the floor: back over their own pauses, as long as the other
+    party said nothing but back-channels in between."""
+    mine = [c for c in parts[host.role] if c.start <= host.start]
+    theirs = [c for c in parts[other(host.role)] if (c.role, c.start) not in backchannel_at]
+    start = host.start
+    for prev in reversed(mine[:-1]):
+        if any(prev.end <= t.start < start for t in theirs):
+            break
+        start = prev.start
+    return start
 
 
 def _longest_without(parts: dict[str, list[Contribution]], bcs: list[dict],

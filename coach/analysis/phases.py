@@ -13,12 +13,11 @@ when a solution comes with no summary before it, and null when the call has no s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..config import AnalysisOptions
 from ..conversation import Conversation, Word
 from . import Findings
 from .lexicon import Lexicon, find_phrases, tokens
+from .sentences import Sentence, conversation_sentences
 
 CONFIRM_WITHIN_S = 6.0  # the customer's confirmation follows the summary within this
 MIN_PARAPHRASE_WORDS = 3
@@ -27,43 +26,6 @@ FALLBACK_STOPWORDS = frozenset(
     "is zijn was waren ben bent heeft hebt heb heeft had wordt worden werd kan kunt kunnen wil wilt zal "
     "zou moet mag in op aan van voor met bij naar om uit tot over door als er al nog ook niet geen wel "
     "ja nee oké dan toen nu hier daar even zo heel echt gewoon me mij hem haar ons onze".split())
-
-
-@dataclass(frozen=True)
-class Sentence:
-    role: str
-    words: tuple[Word, ...]
-
-    @property
-    def start(self) -> float:
-        return self.words[0].start
-
-    @property
-    def end(self) -> float:
-        return self.words[-1].end
-
-    @property
-    def text(self) -> str:
-        return " ".join(w.text for w in self.words).strip()
-
-    @property
-    def is_question(self) -> bool:
-        return self.words[-1].text.rstrip().endswith("?")
-
-
-def sentences(conv: Conversation) -> list[Sentence]:
-    """Utterances split at sentence ends (. ? !), in time order."""
-    out = []
-    for u in conv.utterances:
-        current: list[Word] = []
-        for w in u.words:
-            current.append(w)
-            if w.text.rstrip().endswith((".", "?", "!")):
-                out.append(Sentence(u.speaker_role, tuple(current)))
-                current = []
-        if current:
-            out.append(Sentence(u.speaker_role, tuple(current)))
-    return sorted(out, key=lambda s: s.start)
 
 
 def content_words(text: str, stopwords: frozenset[str]) -> set[str]:
@@ -76,7 +38,7 @@ def _confidence(score: float, words: tuple[Word, ...]) -> float:
 
 def summary_and_solution(conv: Conversation, opts: AnalysisOptions, lex: Lexicon) -> Findings:
     stop = frozenset(lex.get("stopwords")) or FALLBACK_STOPWORDS
-    sents = sentences(conv)
+    sents = conversation_sentences(conv)
     customer_spoke_at = next((s.start for s in sents if s.role == "customer"), None)
     summaries: list[dict] = []
     solutions: list[dict] = []
@@ -147,5 +109,7 @@ def _confirmation(after: list[Sentence], summary_end: float, lex: Lexicon, opts:
             return None
         if s.role == "customer":
             head = tokens(s.text)[:4]
+            if "maar" in head:
+                return None  # "ja, maar ..." corrects the summary
             return s if find_phrases(head, lex.get("confirmation"), opts.fuzzy_match) else None
     return None

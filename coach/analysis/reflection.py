@@ -20,6 +20,12 @@ def _quote(text: str, n: int = 12) -> str:
     return " ".join(words[:n]) + (" ..." if len(words) > n else "")
 
 
+def _quote_end(text: str, n: int = 8) -> str:
+    """The last ``n`` words: what was being said just before a moment."""
+    words = text.split()
+    return ("... " if len(words) > n else "") + " ".join(words[-n:])
+
+
 def _candidates(events: list[dict], metrics: dict) -> list[tuple[int, dict]]:
     """(priority, moment) pairs; a lower priority number is more worth reflecting on."""
     out: list[tuple[int, dict]] = []
@@ -33,7 +39,7 @@ def _candidates(events: list[dict], metrics: dict) -> list[tuple[int, dict]]:
         if e["type"] == "interruption" and e["by"] == "agent":
             if e.get("while_explaining"):
                 add(0, e, f"{t} U begon te praten terwijl de klant nog uitlegde",
-                    f"Op {t} begon u te praten terwijl de klant nog uitlegde (\"{_quote(e['interrupted_text'], 8)}\"). "
+                    f"Op {t} begon u te praten terwijl de klant nog uitlegde (\"{_quote_end(e['interrupted_text'])}\"). "
                     "Wat wilde u op dat moment bereiken?")
             else:
                 add(2, e, f"{t} U en de klant spraken tegelijk",
@@ -52,10 +58,28 @@ def _candidates(events: list[dict], metrics: dict) -> list[tuple[int, dict]]:
             add(3, e, f"{t} \"{e.get('phrase', _quote(e['text'], 6))}\"",
                 f"Op {t} zei u \"{_quote(e['text'], 10)}\". Hoe denkt u dat de klant dit hoorde, "
                 "en wat kon u wel voor de klant doen?")
+        elif e["type"] == "question" and e.get("kind") == "open":
+            add(7, e, f"{t} Een open vraag",
+                f"Op {t} vroeg u \"{_quote(e['text'], 10)}\". Wat wilde u te weten komen, en wat hoorde u "
+                "in het antwoord?")
+        elif e["type"] == "empathy":
+            add(8, e, f"{t} \"{e.get('phrase', _quote(e['text'], 6))}\"",
+                f"Op {t} zei u \"{_quote(e['text'], 10)}\". Wat wilde u de klant daarmee laten merken?")
+        elif e["type"] == "agreement":
+            add(9, e, f"{t} Een afspraak",
+                f"Op {t} maakte u een afspraak (\"{_quote(e['text'], 10)}\"). Hoe weet u dat de klant "
+                "dezelfde afspraak heeft gehoord?")
         elif e["type"] == "dead_air":
             add(5, e, f"{t} {e['duration_s']:.0f} seconden stilte",
                 f"Op {t} was het {e['duration_s']:.0f} seconden stil. Wat gebeurde er op dat moment, "
                 "en wist de klant dat?")
+    longest = max((e for e in events if e["type"] == "monologue" and e["by"] == "customer"),
+                  key=lambda e: e["end"] - e["start"], default=None)
+    if longest is not None:
+        t = clock(longest["start"])
+        add(6, longest, f"{t} De klant vertelt",
+            f"Vanaf {t} vertelde de klant {longest['end'] - longest['start']:.0f} seconden lang. Wat hoorde u, "
+            "en hoe liet u merken dat u luisterde?")
     solutions = [e for e in events if e["type"] == "solution"]
     if solutions and metrics.get("summary_before_solution") is False:
         e = solutions[0]
@@ -83,7 +107,8 @@ def general_questions(metrics: dict) -> list[str]:
 
 
 def reflect(conv: Conversation, events: list[dict], metrics: dict, opts: AnalysisOptions) -> dict:
-    """Pick up to ``opts.reflection_moments`` moments (the most telling first), shown in time order."""
+    """Pick up to ``opts.reflection_moments`` moments (the most telling first; quieter ones such as an
+    open question or the customer's longest story fill up to three), shown in time order."""
     chosen: list[dict] = []
     for _, m in sorted(_candidates(events, metrics), key=lambda pm: (pm[0], pm[1]["start"])):
         if any(abs(m["start"] - c["start"]) < 3.0 and m["type"] == c["type"] for c in chosen):

@@ -62,7 +62,10 @@ def turn_taking(conv: Conversation, opts: AnalysisOptions, lex: Lexicon) -> Find
         if role != prev_role and 0.0 <= gap <= opts.response_gap_max_s:
             gaps[role].append(gap)
     silences = [(s, e) for s, e in _gaps(conv) if e - s >= opts.dead_air_s]
-    events = tuple({"type": "dead_air", "by": None, "start": round(s, 2), "end": round(e, 2),
+    monologues = [{"type": "monologue", "by": role, "start": round(s, 2), "end": round(e, 2),
+                   "duration_s": round(e - s, 2), "text": "", "confidence": 1.0 if conv.speaker_source == "channels"
+                   else 0.8} for role, s, e in runs if e - s == longest[role] and e - s > 0]
+    events = tuple(monologues) + tuple({"type": "dead_air", "by": None, "start": round(s, 2), "end": round(e, 2),
                     "duration_s": round(e - s, 2), "text": "", "confidence": 1.0 if conv.speaker_source == "channels"
                     else 0.8} for s, e in silences)
     minutes = conv.duration / 60 if conv.duration > 0 else 0.0
