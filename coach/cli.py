@@ -101,7 +101,7 @@ def analyze(
     """
     from .config import AnalyzeOptions
     from .pipeline import STAGES, analyze_file
-    from .report.model import write_report
+    from .report import write_outputs
 
     try:
         options = AnalyzeOptions.from_toml(config) if config else AnalyzeOptions()
@@ -137,7 +137,7 @@ def analyze(
                 report = analyze_file(path, options, hook=hook)
                 call_id = _call_id(path, report.call.sha256, out_dir, used)
                 report = dataclasses.replace(report, call=dataclasses.replace(report.call, id=call_id))
-                written = write_report(report, out_dir / call_id)
+                written = write_outputs(report, out_dir / call_id)[0]
                 used.add(call_id)
                 progress.update(task, description=f"{name}: done -> {escape(str(written))}")
                 results.append((path, report))
@@ -254,6 +254,11 @@ def bench(
     except CoachError as e:
         _fail(str(e))
         raise typer.Exit(1)
+
+
+from .batch_cli import register as _register_batch  # noqa: E402 - the batch command lives in its own module
+
+_register_batch(app)
 
 
 def main() -> int:
