@@ -1,101 +1,248 @@
-"""``coach bench``: speed, memory and accuracy of ``coach analyze`` on the bundled sample calls.
+"""``coach bench``: coach against a WhisperX-style baseline and bare faster-whisper, on this CPU.
 
-Every call runs in a fresh Python process (``python -m coach.bench CALL``) so that its peak
-memory is its own and the first run pays for loading the models, as a user's first call does.
-In that process the call is analysed twice: ``cold`` (models loaded on the way) and ``warm``
-(models already loaded: the steady state of a batch). ``x_realtime`` is audio seconds per wall
-second. Accuracy (role attribution, WER per role, interruption and back-channel F1, and whether
-summary_before_solution is right) is printed beside the speed so that no speed-up hides a loss
-in quality.
+Three modes, each on the same audio with the same weights (Whisper base int8, pyannote
+segmentation-3.0 + CAM++):
+
+* ``coach``: ``coach analyze`` end to end (speakers, words, roles, coaching analysis).
+* ``baseline``: what a WhisperX user does on a CPU, written here: mix to mono, faster-whisper with
+  its default decoding (beam 5, no VAD filter, word timestamps), then pyannote diarization of the
+  mix while the Whisper model stays loaded, each word to the speaker turn it overlaps most.
+  Roles come from coach's own rule (greeting phrases, else who spoke first), so the comparison is
+  about speech, speakers and words, not about role naming.
+* ``bare``: faster-whisper alone on the mono mix, default decoding: the work any pipeline must do.
+
+Calls: the bundled samples and two generated long calls (stereo and mono, ~6 min, built from
+the sample scripts by ``audio_samples/make_samples.py`` into ``~/.cache/coach/bench`` on first use).
+Every (call, mode) runs in a fresh process (``python -m coach.bench MODE CALL``) so that its peak
+memory is its own: models are loaded (``load_s``), then the call is processed once; ``x_realtime``
+is audio seconds / wall seconds of that run, with models loaded (the steady state of a batch).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from .conversation import Turn, Word
 from .errors import CoachError
 
 SAMPLES = Path(__file__).resolve().parent.parent / "audio_samples"
+MODES = ("coach", "baseline", "bare")
+LONG_CALLS = ("long_call_stereo", "long_call_mono")
 
 
-def measure_one(path: str) -> dict:
-    """Analyse one call twice in this process; return timings, peak memory and accuracy."""
+def bench_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "coach" / "bench"
+
+
+def long_calls(out_dir: Path | None = None) -> list[Path]:
+    """The long stereo and mono calls (~6 min each), synthesised on first use with ground truth.
+
+    The script is every sample call's script in turn, then the first two again with longer pauses;
+    needs espeak-ng + MBROLA only when the files are missing.
+    """
+    out_dir = out_dir or bench_cache()
+    paths = [out_dir / f"{name}.flac" for name in LONG_CALLS]
+    if all(p.exists() and p.with_suffix(".json").exists() for p in paths):
+        return paths
+    spec = importlib.util.spec_from_file_location("coach_make_samples", SAMPLES / "make_samples.py")
+    ms = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))  # dataclasses look it up
+    spec.loader.exec_module(ms)
+    calls = list(ms.CALLS.values())
+    script = [line for call in calls for line in call["script"]]
+    script += [ms.Line(x.role, x.text, x.type, x.gap + 0.3 if x.type == "speech" else x.gap, x.cut_prev)
+               for call in calls[:2] for x in call["script"]]
+    for path, channels, voices in ((paths[0], 2, {ms.A: "mb-nl3", ms.C: "mb-nl2"}),
+                                   (paths[1], 1, {ms.A: "mb-nl2", ms.C: "mb-nl3"})):
+        try:
+            ms.render(path.stem, {"channels": channels, "voices": voices, "script": script}, out_dir)
+        except (OSError, subprocess.CalledProcessError) as e:
+            raise CoachError(f"could not synthesise the long bench call (needs espeak-ng + MBROLA nl2/nl3): {e}")
+    return paths
+
+
+def assign_word_speakers(words: list[Word], turns: list[Turn]) -> dict[str, list[Word]]:
+    """WhisperX's ``assign_word_speakers`` with ``fill_nearest``: each word goes to the speaker whose
+    diarization turns it overlaps most in total; a word that overlaps none goes to the nearest turn."""
+    out: dict[str, list[Word]] = {}
+    for w in words:
+        overlap: dict[str, float] = {}
+        for t in turns:
+            overlap[t.speaker] = overlap.get(t.speaker, 0.0) + max(0.0, min(t.end, w.end) - max(t.start, w.start))
+        if not overlap:
+            continue
+        best = max(overlap, key=overlap.get)
+        if overlap[best] <= 0:
+            mid = (w.start + w.end) / 2
+            best = min(turns, key=lambda t: max(t.start - mid, 0.0) + max(mid - t.end, 0.0)).speaker
+        out.setdefault(best, []).append(w)
+    return out
+
+
+def speed_ratios(rows: dict[str, dict]) -> dict[str, float]:
+    """From one call's rows per mode: coach's speed over the baseline's (x real time over x real
+    time) and coach's wall time over bare transcription's, minus one (its overhead)."""
+    out = {}
+    if "coach" in rows and "baseline" in rows:
+        out["coach_vs_baseline"] = round(rows["coach"]["x_realtime"] / rows["baseline"]["x_realtime"], 2)
+    if "coach" in rows and "bare" in rows:
+        out["coach_overhead_vs_bare"] = round(rows["coach"]["run_s"] / rows["bare"]["run_s"] - 1, 2)
+    return out
+
+
+def _whisper():
+    from faster_whisper import WhisperModel
+
+    from .models import cpu_threads, resolve_asr_model
+
+    return WhisperModel(resolve_asr_model("base")[0], device="cpu", compute_type="int8", cpu_threads=cpu_threads())
+
+
+def _default_words(model, audio) -> list[Word]:
+    """faster-whisper's default decoding (beam 5, no VAD filter), Dutch, with word timestamps."""
+    segments, _ = model.transcribe(audio, language="nl", word_timestamps=True)
+    return [Word(w.word.strip(), w.start, w.end, w.probability) for s in segments for w in s.words if w.word.strip()]
+
+
+def _text_wer(words: list[Word], truth: list[dict]) -> float:
+    from .evaluate import word_error_rate
+
+    ref = " ".join(u["text"] for u in sorted(truth, key=lambda u: u["start"]))
+    return round(word_error_rate(ref, " ".join(w.text for w in sorted(words, key=lambda w: w.start))), 4)
+
+
+def measure(mode: str, path: str) -> dict:
+    """Load ``mode``'s models, process the call once, and return speed, peak memory and accuracy."""
+    from .audio import decode
+    from .config import AnalyzeOptions, DiarizationOptions, RoleOptions
     from .evaluate import event_f1, role_attribution, role_wer
-    from .pipeline import analyze_file
+    from .pipeline import analyze_file, build_conversation
+    from .speakers.diarize import diarize, load_pipeline
+    from .speakers.roles import assign_roles
+    from .transcribe import Transcript, load_model
 
-    t = time.perf_counter()
-    cold = analyze_file(path)
-    cold_s = time.perf_counter() - t
-    t = time.perf_counter()
-    warm = analyze_file(path)
-    warm_s = time.perf_counter() - t
-    result = {
-        "call": Path(path).name, "duration_s": round(cold.call.duration_s, 2), "channels": cold.call.channels,
-        "speaker_source": cold.call.speaker_source,
-        "cold_x_realtime": round(cold.call.duration_s / cold_s, 2),
-        "warm_x_realtime": round(warm.call.duration_s / warm_s, 2),
-        "warm_stages_s": {k: v for k, v in warm.timings.items() if k.endswith("_s") and k != "total_s"},
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }
     truth_file = Path(path).with_suffix(".json")
-    if truth_file.exists():
-        data = json.loads(truth_file.read_text(encoding="utf-8"))
-        truth = data["utterances"]
-        result["role_attribution"] = role_attribution(warm.conversation, truth).correct
-        result["wer"] = role_wer(warm.conversation, truth)
-        result["events"] = {kind: event_f1(list(warm.events), truth, kind).__dict__
-                            for kind in ("interruption", "backchannel")}
-        if "summary_before_solution" in data.get("expected", {}):
-            result["summary_before_solution"] = {"expected": data["expected"]["summary_before_solution"],
-                                                 "found": warm.metrics.get("summary_before_solution")}
-    return result
+    data = json.loads(truth_file.read_text(encoding="utf-8")) if truth_file.exists() else {}
+    truth = data.get("utterances")
+    rec = decode(path)
+    # WhisperX's diarization, pinned: pyannote 3.1's step and batch size, whatever coach's defaults
+    base_diar = DiarizationOptions(segmentation_step=0.1, embedding_batch_size=32)
+    t = time.perf_counter()
+    if mode == "coach":
+        opts = AnalyzeOptions()
+        load_model(opts.asr)
+        if rec.num_channels == 1:
+            load_pipeline(opts.diarization)
+    elif mode == "baseline":
+        model = _whisper()
+        load_pipeline(base_diar)
+    else:
+        model = _whisper()
+    load_s = time.perf_counter() - t
+
+    t = time.perf_counter()
+    conv = report = None
+    if mode == "coach":
+        report = analyze_file(path)
+        conv = report.conversation
+        words = [w for u in conv.utterances for w in u.words]
+    elif mode == "baseline":
+        words = _default_words(model, rec.mono())
+        turns = diarize(rec, base_diar)  # on the mono mix
+        transcript = Transcript(words={s: tuple(ws) for s, ws in assign_word_speakers(words, list(turns.turns)).items()})
+        roles = assign_roles(turns, transcript.words, RoleOptions(agent_channel="auto"))
+        conv = build_conversation(rec, turns, transcript, roles, AnalyzeOptions().utterance_gap_s)
+    else:
+        words = _default_words(model, rec.mono())
+    run_s = time.perf_counter() - t
+
+    row = {"call": Path(path).stem, "mode": mode, "duration_s": round(rec.duration, 2), "channels": rec.num_channels,
+           "load_s": round(load_s, 2), "run_s": round(run_s, 2), "x_realtime": round(rec.duration / run_s, 2),
+           "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    if report is not None:
+        row["stages_s"] = {k[:-2]: v for k, v in report.timings.items() if k.endswith("_s") and k != "total_s"}
+    if truth:
+        row["wer_all"] = _text_wer(words, truth)
+        if conv is not None:
+            row["role_attribution"] = role_attribution(conv, truth).correct
+            row["wer"] = role_wer(conv, truth)
+        if report is not None:
+            row["events"] = {kind: event_f1(list(report.events), truth, kind).__dict__
+                             for kind in ("interruption", "backchannel")}
+            if "summary_before_solution" in data.get("expected", {}):
+                row["summary_before_solution"] = {"expected": data["expected"]["summary_before_solution"],
+                                                  "found": report.metrics.get("summary_before_solution")}
+    return row
 
 
-def run_bench(console, out_json: Path | None = None, calls: list[Path] | None = None) -> list[dict]:
+def _run_one(mode: str, call: Path) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "coach.bench", mode, str(call)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""
+        raise CoachError(f"benchmark run ({mode}) failed: {last}", call)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_bench(console, out_json: Path | None = None, calls: list[Path] | None = None, long: bool = True,
+              modes: tuple[str, ...] = MODES) -> list[dict]:
+    """Run every mode on every call (fresh process each), print the tables, return the rows."""
     from rich.table import Table
 
-    calls = calls or sorted(SAMPLES.glob("*.flac"))
+    calls = calls or sorted(SAMPLES.glob("*.flac")) + (long_calls() if long else [])
     if not calls:
         raise CoachError(f"no sample calls found in {SAMPLES}")
-    rows = []
+    load = os.getloadavg()[0]
+    rows: list[dict] = []
     for call in calls:
-        console.print(f"bench: {call.name} (fresh process, cold + warm run)...")
-        proc = subprocess.run([sys.executable, "-m", "coach.bench", str(call)], capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise CoachError(f"benchmark run failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr else ''}",
-                             call)
-        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-    table = Table(title="coach bench: x real time = audio seconds / wall seconds, on this machine")
-    for col in ("call", "audio", "speakers", "xRT cold", "xRT warm", "peak RSS", "roles right", "WER a/c"):
+        for mode in modes:
+            console.print(f"bench: {call.stem}, {mode} (fresh process)...", highlight=False)
+            rows.append(_run_one(mode, call))
+    by_call: dict[str, dict[str, dict]] = {}
+    for r in rows:
+        by_call.setdefault(r["call"], {})[r["mode"]] = r
+    for modes_of in by_call.values():
+        if "coach" in modes_of:
+            modes_of["coach"].update(speed_ratios(modes_of))
+
+    table = Table(title=f"coach bench on {os.cpu_count()} CPU cores (load {load:.1f} at start): x real time = "
+                        "audio s / wall s, models loaded")
+    for col in ("call", "audio", "mode", "xRT", "load", "peak RSS", "roles right", "WER a/c", "WER all",
+                "vs baseline", "over bare"):
         table.add_column(col, no_wrap=True)
     for r in rows:
-        wer = r.get("wer", {})
-        table.add_row(r["call"], f"{r['duration_s']:.0f} s", r["speaker_source"], f"{r['cold_x_realtime']:.1f}x",
-                      f"{r['warm_x_realtime']:.1f}x", f"{r['peak_rss_mb']:.0f} MB",
+        wer = r.get("wer")
+        table.add_row(r["call"], f"{r['duration_s']:.0f} s {'st' if r['channels'] == 2 else 'mo'}", r["mode"],
+                      f"{r['x_realtime']:.1f}x", f"{r['load_s']:.1f} s", f"{r['peak_rss_mb']:.0f} MB",
                       f"{100 * r['role_attribution']:.1f}%" if "role_attribution" in r else "-",
-                      f"{wer.get('agent', 0):.2f}/{wer.get('customer', 0):.2f}" if wer else "-")
+                      f"{wer['agent']:.2f}/{wer['customer']:.2f}" if wer else "-",
+                      f"{r['wer_all']:.2f}" if "wer_all" in r else "-",
+                      f"{r['coach_vs_baseline']:.2f}x" if "coach_vs_baseline" in r else "",
+                      f"{100 * r['coach_overhead_vs_bare']:+.0f}%" if "coach_overhead_vs_bare" in r else "")
     console.print(table)
-    for r in rows:
-        stages = ", ".join(f"{k[:-2]} {v:.1f} s" for k, v in r["warm_stages_s"].items())
-        console.print(f"{r['call']} (warm) per stage: {stages}", highlight=False)
-    scored = [r for r in rows if "events" in r]
+    coach_rows = [r for r in rows if r["mode"] == "coach"]
+    for r in coach_rows:
+        stages = ", ".join(f"{k} {v:.1f} s" for k, v in r["stages_s"].items())
+        console.print(f"{r['call']} coach per stage: {stages}", highlight=False)
+    scored = [r for r in coach_rows if "events" in r and not r["call"].startswith("long_")]
     for kind in ("interruption", "backchannel"):
         tp = sum(r["events"][kind]["true_positives"] for r in scored)
         pred = sum(r["events"][kind]["predicted"] for r in scored)
         gold = sum(r["events"][kind]["expected"] for r in scored)
         p, rc = (tp / pred if pred else 0.0), (tp / gold if gold else 0.0)
         f1 = 2 * p * rc / (p + rc) if p + rc else 0.0
-        console.print(f"{kind}s over {len(scored)} calls: precision {p:.2f}, recall {rc:.2f}, F1 {f1:.2f} "
-                      f"({tp} of {gold} found, {pred} reported; same role, start within 1 s)", highlight=False)
-    sbs = [r for r in rows if "summary_before_solution" in r]
+        console.print(f"coach {kind}s over the {len(scored)} sample calls: precision {p:.2f}, recall {rc:.2f}, "
+                      f"F1 {f1:.2f} ({tp} of {gold} found, {pred} reported; same role, start within 1 s)",
+                      highlight=False)
+    sbs = [r for r in coach_rows if "summary_before_solution" in r]
     right = sum(r["summary_before_solution"]["expected"] == r["summary_before_solution"]["found"] for r in sbs)
-    console.print(f"summary_before_solution right on {right} of {len(sbs)} calls: "
-                  + ", ".join(f"{r['call']} {r['summary_before_solution']['found']}" for r in sbs), highlight=False)
+    if sbs:
+        console.print(f"coach summary_before_solution right on {right} of {len(sbs)} calls", highlight=False)
     if out_json:
         from .report.model import write_atomic
 
@@ -104,4 +251,4 @@ def run_bench(console, out_json: Path | None = None, calls: list[Path] | None = 
 
 
 if __name__ == "__main__":
-    print(json.dumps(measure_one(sys.argv[1])))
+    print(json.dumps(measure(sys.argv[1], sys.argv[2])))

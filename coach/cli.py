@@ -29,6 +29,11 @@ out = Console()
 err = Console(stderr=True)
 
 
+class ReportLanguage(str, Enum):
+    nl = "nl"
+    en = "en"
+
+
 class AgentChannel(str, Enum):
     left = "left"
     right = "right"
@@ -92,16 +97,22 @@ def analyze(
                                         help="Allow fetching a hub model named by --model (uses the network)."),
     language: Optional[str] = typer.Option(None, "--language", help="Spoken language code (default: nl)."),
     config: Optional[Path] = typer.Option(None, "--config", help="TOML file with stage options (see coach/config.py)."),
+    report_language: ReportLanguage = typer.Option(ReportLanguage.nl, "--report-language",
+                                                   help="Language of report.html / report.md."),
+    no_redact: bool = typer.Option(False, "--no-redact", help="Keep personal data (phone, e-mail, IBAN, postcode, "
+                                                               "BSN) in the rendered reports."),
+    embed_audio: bool = typer.Option(False, "--embed-audio", help="Put the audio into report.html (Opus) instead of "
+                                                                   "linking the recording."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of unexpected failures."),
 ) -> None:
-    """Analyse recorded calls: who said what and when, and the coaching observations -> OUT/<call>/analysis.json.
+    """Analyse recorded calls: who said what and when, and the coaching observations -> OUT/<call>/ (analysis.json, report.html, report.md, call.rttm/.srt/.vtt).
 
     Each file is analysed on its own: a bad file is reported in one line and the others still complete. Exit code 0 when all succeeded, 1 when any failed.
     """
     from .config import AnalyzeOptions
     from .pipeline import STAGES, analyze_file
-    from .report import write_outputs
+    from .report import RenderOptions, write_outputs
 
     try:
         options = AnalyzeOptions.from_toml(config) if config else AnalyzeOptions()
@@ -137,7 +148,8 @@ def analyze(
                 report = analyze_file(path, options, hook=hook)
                 call_id = _call_id(path, report.call.sha256, out_dir, used)
                 report = dataclasses.replace(report, call=dataclasses.replace(report.call, id=call_id))
-                written = write_outputs(report, out_dir / call_id)[0]
+                written = write_outputs(report, out_dir / call_id, RenderOptions(
+                    report_language.value, not no_redact, embed_audio))[0]
                 used.add(call_id)
                 progress.update(task, description=f"{name}: done -> {escape(str(written))}")
                 results.append((path, report))
@@ -174,6 +186,56 @@ def analyze(
                   f"-> {escape(str(out_dir / r.call.id / 'analysis.json'))}", highlight=False)
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    paths: list[Path] = typer.Argument(..., help="analysis.json files (or the folders holding them)."),
+    report_language: ReportLanguage = typer.Option(ReportLanguage.nl, "--report-language",
+                                                   help="Language of report.html / report.md."),
+    no_redact: bool = typer.Option(False, "--no-redact", help="Keep personal data in the rendered reports."),
+    embed_audio: bool = typer.Option(False, "--embed-audio", help="Put the audio into report.html (Opus)."),
+) -> None:
+    """Re-render report.html, report.md, call.rttm/.srt/.vtt from analysis.json, without the audio analysis."""
+    from .report import RenderOptions, load_report, render_all
+
+    failed = 0
+    for path in paths:
+        try:
+            r = load_report(path)
+            call_dir = path if path.is_dir() else path.parent
+            written = render_all(r, call_dir, RenderOptions(report_language.value, not no_redact, embed_audio))
+            out.print(f"{escape(r.call.id)}: {', '.join(escape(p.name) for p in written)} -> {escape(str(call_dir))}",
+                      highlight=False)
+        except CoachError as e:
+            failed += 1
+            _fail(str(e))
+        except Exception as e:  # noqa: BLE001 - one report must not stop the others
+            failed += 1
+            _fail(f"{path}: could not render ({type(e).__name__}: {e})")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def session(
+    reports: list[Path] = typer.Argument(..., help="One agent's analysis.json files (or call folders), oldest first."),
+    out_file: Path = typer.Option(Path("session.html"), "--out", "-o", help="The page to write."),
+    report_language: ReportLanguage = typer.Option(ReportLanguage.nl, "--report-language", help="Page language."),
+    no_redact: bool = typer.Option(False, "--no-redact", help="Keep personal data on the page."),
+) -> None:
+    """A page for a reflection session: one agent's figures over their calls, the moments with questions, and room for their own goal. It never ranks or compares agents."""
+    from .report import load_report
+    from .report.model import write_atomic
+    from .report.session import render_session
+
+    try:
+        loaded = [load_report(p) for p in reports]
+        write_atomic(out_file, render_session(loaded, out_file, report_language.value, not no_redact))
+    except CoachError as e:
+        _fail(str(e))
+        raise typer.Exit(1)
+    out.print(f"session page for {len(loaded)} calls -> {escape(str(out_file))}", highlight=False)
 
 
 @app.command()

@@ -26,83 +26,140 @@ def _quote_end(text: str, n: int = 8) -> str:
     return ("... " if len(words) > n else "") + " ".join(words[-n:])
 
 
+# title and question per kind of moment, Dutch first, then English: {t} time, {q} a quote, {n} seconds
+TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
+    "interrupt_explaining": {
+        "nl": ("{t} U begon te praten terwijl de klant nog uitlegde",
+               "Op {t} begon u te praten terwijl de klant nog uitlegde (\"{q}\"). Wat wilde u op dat moment bereiken?"),
+        "en": ("{t} You started talking while the customer was still explaining",
+               "At {t} you started talking while the customer was still explaining (\"{q}\"). "
+               "What did you want to achieve at that moment?")},
+    "interrupt": {
+        "nl": ("{t} U en de klant spraken tegelijk",
+               "Op {t} begon u te praten terwijl de klant aan het woord was. Wat hoorde u de klant zeggen, "
+               "en wat deed u daarmee?"),
+        "en": ("{t} You and the customer spoke at the same time",
+               "At {t} you started talking while the customer was speaking. What did you hear the customer say, "
+               "and what did you do with it?")},
+    "interrupted_by_customer": {
+        "nl": ("{t} De klant viel u in de rede",
+               "Op {t} begon de klant te praten terwijl u uitlegde (\"{q}\"). Wat gebeurde er vlak daarvoor, "
+               "en wat had de klant op dat moment nodig?"),
+        "en": ("{t} The customer cut in",
+               "At {t} the customer started talking while you were explaining (\"{q}\"). What happened just "
+               "before, and what did the customer need at that moment?")},
+    "solution_without_summary": {
+        "nl": ("{t} Een oplossing, nog zonder samenvatting",
+               "Op {t} kwam u met een oplossing (\"{q}\"). Hoe wist u op dat moment wat het probleem van de klant "
+               "precies was?"),
+        "en": ("{t} A solution, before any summary",
+               "At {t} you offered a solution (\"{q}\"). How did you know at that moment what exactly the "
+               "customer's problem was?")},
+    "summary": {
+        "nl": ("{t} U vatte het probleem samen",
+               "Op {t} vatte u samen wat de klant vertelde (\"{q}\"). {c}Wat veranderde er in het gesprek na dit "
+               "moment?"),
+        "en": ("{t} You summarised the problem",
+               "At {t} you summarised what the customer told you (\"{q}\"). {c}What changed in the conversation "
+               "after this moment?")},
+    "door_closing": {
+        "nl": ("{t} \"{p}\"", "Op {t} zei u \"{q}\". Hoe denkt u dat de klant dit hoorde, en wat kon u wel voor "
+                             "de klant doen?"),
+        "en": ("{t} \"{p}\"", "At {t} you said \"{q}\". How do you think the customer heard this, and what could "
+                             "you do for the customer?")},
+    "dead_air": {
+        "nl": ("{t} {n} seconden stilte", "Op {t} was het {n} seconden stil. Wat gebeurde er op dat moment, en wist "
+                                         "de klant dat?"),
+        "en": ("{t} {n} seconds of silence", "At {t} it was silent for {n} seconds. What was happening, and did the "
+                                            "customer know?")},
+    "customer_story": {
+        "nl": ("{t} De klant vertelt", "Vanaf {t} vertelde de klant {n} seconden lang. Wat hoorde u, en hoe liet u "
+                                      "merken dat u luisterde?"),
+        "en": ("{t} The customer explains", "From {t} the customer talked for {n} seconds. What did you hear, and "
+                                           "how did you show you were listening?")},
+    "open_question": {
+        "nl": ("{t} Een open vraag", "Op {t} vroeg u \"{q}\". Wat wilde u te weten komen, en wat hoorde u in het "
+                                    "antwoord?"),
+        "en": ("{t} An open question", "At {t} you asked \"{q}\". What did you want to find out, and what did you "
+                                      "hear in the answer?")},
+    "empathy": {
+        "nl": ("{t} \"{p}\"", "Op {t} zei u \"{q}\". Wat wilde u de klant daarmee laten merken?"),
+        "en": ("{t} \"{p}\"", "At {t} you said \"{q}\". What did you want the customer to notice?")},
+    "agreement": {
+        "nl": ("{t} Een afspraak", "Op {t} maakte u een afspraak (\"{q}\"). Hoe weet u dat de klant dezelfde afspraak "
+                                  "heeft gehoord?"),
+        "en": ("{t} An agreement", "At {t} you made an agreement (\"{q}\"). How do you know the customer heard the "
+                                  "same agreement?")},
+}
+CONFIRMED = {"nl": "De klant bevestigde het. ", "en": "The customer confirmed it. "}
+
+
 def _candidates(events: list[dict], metrics: dict) -> list[tuple[int, dict]]:
     """(priority, moment) pairs; a lower priority number is more worth reflecting on."""
     out: list[tuple[int, dict]] = []
 
-    def add(priority: int, e: dict, title: str, question: str) -> None:
-        out.append((priority, {"start": e["start"], "end": e["end"], "type": e["type"], "title": title,
-                               "question": question, "confidence": e.get("confidence")}))
+    def add(priority: int, e: dict, kind: str, quote: str = "", seconds: float = 0.0) -> None:
+        fields = {"t": clock(e["start"]), "q": quote, "n": f"{seconds:.0f}",
+                  "p": e.get("phrase") or _quote(e.get("text", ""), 6)}
+        text = {lang: (title.format(**fields), question.format(**fields, c=CONFIRMED[lang] if e.get("confirmed")
+                                                                        else ""))
+                for lang, (title, question) in TEMPLATES[kind].items()}
+        out.append((priority, {"start": e["start"], "end": e["end"], "type": e["type"], "kind": kind,
+                               "title": text["nl"][0], "question": text["nl"][1],
+                               "en": {"title": text["en"][0], "question": text["en"][1]},
+                               "confidence": e.get("confidence")}))
 
     for e in events:
-        t = clock(e["start"])
         if e["type"] == "interruption" and e["by"] == "agent":
             if e.get("while_explaining"):
-                add(0, e, f"{t} U begon te praten terwijl de klant nog uitlegde",
-                    f"Op {t} begon u te praten terwijl de klant nog uitlegde (\"{_quote_end(e['interrupted_text'])}\"). "
-                    "Wat wilde u op dat moment bereiken?")
+                add(0, e, "interrupt_explaining", _quote_end(e["interrupted_text"]))
             else:
-                add(2, e, f"{t} U en de klant spraken tegelijk",
-                    f"Op {t} begon u te praten terwijl de klant aan het woord was. Wat hoorde u de klant zeggen, "
-                    "en wat deed u daarmee?")
+                add(2, e, "interrupt")
         elif e["type"] == "interruption" and e["by"] == "customer":
-            add(3, e, f"{t} De klant viel u in de rede",
-                f"Op {t} begon de klant te praten terwijl u uitlegde (\"{_quote(e['text'], 8)}\"). "
-                "Wat gebeurde er vlak daarvoor, en wat had de klant op dat moment nodig?")
+            add(3, e, "interrupted_by_customer", _quote(e["text"], 8))
         elif e["type"] == "summary":
-            add(4, e, f"{t} U vatte het probleem samen",
-                f"Op {t} vatte u samen wat de klant vertelde (\"{_quote(e['text'], 10)}\"). "
-                + ("De klant bevestigde het. " if e.get("confirmed") else "")
-                + "Wat veranderde er in het gesprek na dit moment?")
+            add(4, e, "summary", _quote(e["text"], 10))
         elif e["type"] == "door_closing":
-            add(3, e, f"{t} \"{e.get('phrase', _quote(e['text'], 6))}\"",
-                f"Op {t} zei u \"{_quote(e['text'], 10)}\". Hoe denkt u dat de klant dit hoorde, "
-                "en wat kon u wel voor de klant doen?")
+            add(3, e, "door_closing", _quote(e["text"], 10))
         elif e["type"] == "question" and e.get("kind") == "open":
-            add(7, e, f"{t} Een open vraag",
-                f"Op {t} vroeg u \"{_quote(e['text'], 10)}\". Wat wilde u te weten komen, en wat hoorde u "
-                "in het antwoord?")
+            add(7, e, "open_question", _quote(e["text"], 10))
         elif e["type"] == "empathy":
-            add(8, e, f"{t} \"{e.get('phrase', _quote(e['text'], 6))}\"",
-                f"Op {t} zei u \"{_quote(e['text'], 10)}\". Wat wilde u de klant daarmee laten merken?")
+            add(8, e, "empathy", _quote(e["text"], 10))
         elif e["type"] == "agreement":
-            add(9, e, f"{t} Een afspraak",
-                f"Op {t} maakte u een afspraak (\"{_quote(e['text'], 10)}\"). Hoe weet u dat de klant "
-                "dezelfde afspraak heeft gehoord?")
+            add(9, e, "agreement", _quote(e["text"], 10))
         elif e["type"] == "dead_air":
-            add(5, e, f"{t} {e['duration_s']:.0f} seconden stilte",
-                f"Op {t} was het {e['duration_s']:.0f} seconden stil. Wat gebeurde er op dat moment, "
-                "en wist de klant dat?")
+            add(5, e, "dead_air", seconds=e["duration_s"])
     longest = max((e for e in events if e["type"] == "monologue" and e["by"] == "customer"),
                   key=lambda e: e["end"] - e["start"], default=None)
     if longest is not None:
-        t = clock(longest["start"])
-        add(6, longest, f"{t} De klant vertelt",
-            f"Vanaf {t} vertelde de klant {longest['end'] - longest['start']:.0f} seconden lang. Wat hoorde u, "
-            "en hoe liet u merken dat u luisterde?")
+        add(6, longest, "customer_story", seconds=longest["end"] - longest["start"])
     solutions = [e for e in events if e["type"] == "solution"]
     if solutions and metrics.get("summary_before_solution") is False:
-        e = solutions[0]
-        t = clock(e["start"])
-        add(1, e, f"{t} Een oplossing, nog zonder samenvatting",
-            f"Op {t} kwam u met een oplossing (\"{_quote(e['text'], 10)}\"). Hoe wist u op dat moment "
-            "wat het probleem van de klant precies was?")
+        add(1, solutions[0], "solution_without_summary", _quote(solutions[0]["text"], 10))
     return out
 
 
-def general_questions(metrics: dict) -> list[str]:
-    questions = ["Wat ging er goed in dit gesprek?",
-                 "Op welk moment voelde de klant zich het meest gehoord, denkt u? Waaraan merkte u dat?"]
+def general_questions(metrics: dict, language: str = "nl") -> list[str]:
+    """Questions for the whole call, in ``language`` (``nl`` or ``en``)."""
+    nl = language != "en"
+    questions = ["Wat ging er goed in dit gesprek?" if nl else "What went well in this call?",
+                 "Op welk moment voelde de klant zich het meest gehoord, denkt u? Waaraan merkte u dat?" if nl else
+                 "At which moment do you think the customer felt most heard? How could you tell?"]
     if metrics.get("summary_before_solution") is None:
         questions.append("Er kwam in dit gesprek geen oplossing of afspraak. Hoe zou de klant het gesprek "
-                         "samenvatten, denkt u?")
+                         "samenvatten, denkt u?" if nl else "This call ended without a solution or agreement. How "
+                         "would the customer sum it up, do you think?")
     if metrics.get("closing_check") is False:
-        questions.append("Hoe wist u aan het eind dat de klant verder geholpen was?")
+        questions.append("Hoe wist u aan het eind dat de klant verder geholpen was?" if nl else
+                         "At the end, how did you know the customer had been helped?")
     longest = metrics.get("backchannels", {}).get("longest_customer_stretch_without_s") or 0
     if longest >= 20:
         questions.append(f"De klant sprak een keer {longest:.0f} seconden zonder dat u iets terugzei. "
-                         "Hoe laat u aan de telefoon merken dat u luistert?")
-    questions.append("Wat zou u een volgende keer anders doen, en wat juist hetzelfde?")
+                         "Hoe laat u aan de telefoon merken dat u luistert?" if nl else
+                         f"Once the customer spoke for {longest:.0f} seconds without a sound from you. "
+                         "How do you show on the phone that you are listening?")
+    questions.append("Wat zou u een volgende keer anders doen, en wat juist hetzelfde?" if nl else
+                     "What would you do differently next time, and what exactly the same?")
     return questions
 
 
@@ -110,10 +167,14 @@ def reflect(conv: Conversation, events: list[dict], metrics: dict, opts: Analysi
     """Pick up to ``opts.reflection_moments`` moments (the most telling first; quieter ones such as an
     open question or the customer's longest story fill up to three), shown in time order."""
     chosen: list[dict] = []
-    for _, m in sorted(_candidates(events, metrics), key=lambda pm: (pm[0], pm[1]["start"])):
+    opened = min((t.start for t in conv.turns_of("customer")), default=0.0)
+    candidates = [(p, m) for p, m in _candidates(events, metrics)
+                  if not (m["type"] == "question" and m["start"] < opened)]  # the greeting's "waarmee kan ik u helpen?"
+    for _, m in sorted(candidates, key=lambda pm: (pm[0], pm[1]["start"])):
         if any(abs(m["start"] - c["start"]) < 3.0 and m["type"] == c["type"] for c in chosen):
             continue  # one moment of a kind per stretch of the call
         chosen.append(m)
         if len(chosen) >= opts.reflection_moments:
             break
-    return {"moments": sorted(chosen, key=lambda m: m["start"]), "questions": general_questions(metrics)}
+    return {"moments": sorted(chosen, key=lambda m: m["start"]), "questions": general_questions(metrics),
+            "questions_en": general_questions(metrics, "en")}

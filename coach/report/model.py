@@ -54,6 +54,7 @@ class CallReport:
     versions: dict = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     settings: dict = field(default_factory=dict)
+    privacy: dict = field(default_factory=dict)  # whether renderings redact personal data
 
     def to_dict(self) -> dict:
         conv = self.conversation
@@ -71,6 +72,7 @@ class CallReport:
             "versions": self.versions,
             "warnings": list(self.warnings),
             "settings": self.settings,
+            "privacy": self.privacy,
         }
 
     @classmethod
@@ -89,7 +91,7 @@ class CallReport:
                    reflection=d.get("reflection", {"moments": [], "questions": []}), prosody=d.get("prosody", {}),
                    timings=d.get("timings", {}),
                    versions=d.get("versions", {}), warnings=tuple(d.get("warnings", [])),
-                   settings=d.get("settings", {}))
+                   settings=d.get("settings", {}), privacy=d.get("privacy", {}))
 
     @classmethod
     def load(cls, path: str | Path) -> "CallReport":
@@ -106,6 +108,9 @@ def write_atomic(path: str | Path, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
