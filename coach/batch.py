@@ -106,7 +106,10 @@ def _identify(paths: list[Path], rows: dict[str, dict]) -> list[_File]:
 
     files = []
     for p in paths:
-        st = p.stat()
+        try:
+            st = p.stat()
+        except FileNotFoundError:  # gone since it was found
+            continue
         row = rows.get(str(p))
         if row and row["size"] == st.st_size and row["mtime_ns"] == st.st_mtime_ns:
             sha = row["sha256"]
@@ -129,6 +132,7 @@ class StateStore:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(SCHEMA)
+        self.columns = [r["name"] for r in self.db.execute("PRAGMA table_info(calls)")]
         self.rows: dict[str, dict] = {r["path"]: dict(r) for r in self.db.execute("SELECT * FROM calls")}
 
     def put(self, path: str, **values) -> None:
@@ -137,7 +141,7 @@ class StateStore:
         self.db.execute(f"INSERT INTO calls ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
                         f"ON CONFLICT(path) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in values)}",
                         [path, *values.values()])
-        self.rows.setdefault(path, {"path": path, "attempts": 0}).update(values)
+        self.rows.setdefault(path, dict.fromkeys(self.columns, None) | {"path": path, "attempts": 0}).update(values)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -311,10 +315,11 @@ class _LocalPool:
 
     def submit(self, job: Job) -> None:
         slot = next(i for i, w in enumerate(self.workers) if w is None or w.job is None)
-        if self.workers[slot] is None:
+        if self.workers[slot] is None or not self.workers[slot].proc.is_alive():
             self.workers[slot] = self._start(slot)
         self.workers[slot].job = job
-        self.workers[slot].conn.send(job)
+        with suppress(OSError):  # died just now: wait() sees it and fails this call
+            self.workers[slot].conn.send(job)
 
     def wait(self, timeout: float) -> list[tuple[Job, dict]]:
         from multiprocessing.connection import wait
@@ -430,7 +435,7 @@ class BatchResult:
     @property
     def exit_code(self) -> int:
         """0 when every file found is done (or a skipped duplicate), 1 when some are failed."""
-        return 1 if self.totals["failed"] or self.totals["pending"] else 0
+        return 1 if self.totals["failed"] else 0
 
 
 def _plan(files: list[_File], store: StateStore, out_dir: Path, settings_hash: str, retry_failed: bool,
@@ -438,9 +443,11 @@ def _plan(files: list[_File], store: StateStore, out_dir: Path, settings_hash: s
     """Decide per file: keep (done, or failed without ``retry_failed``), skip (duplicate), or do."""
     from .pipeline import safe_call_id
 
-    rows = store.rows
+    rows, current = store.rows, {f.path: f.sha256 for f in files}
     has_report = {p for p, r in rows.items() if r["status"] == "done" and (out_dir / r["call_id"] / "analysis.json").is_file()}
-    done_sha = {r["sha256"]: p for p, r in rows.items() if p in has_report and r["settings_hash"] == settings_hash}
+    known = {r["sha256"]: p for p, r in rows.items()  # settled copies: a duplicate of one is not analysed again
+             if (p in has_report or r["status"] == "failed") and r["settings_hash"] == settings_hash
+             and current.get(p, r["sha256"]) == r["sha256"]}
     stems = Counter(safe_call_id(f.path) for f in files)
     taken = {r["call_id"]: p for p, r in rows.items()}
     claimed: dict[str, str] = {}
@@ -461,7 +468,7 @@ def _plan(files: list[_File], store: StateStore, out_dir: Path, settings_hash: s
         if same and row["status"] in ("running", "pending") and _report_matches(out_dir / call_id, f.sha256, settings_hash):
             store.put(f.path, status="done", error=None, finished=row["finished"] or _now())  # killed before recorded
             continue
-        original = done_sha.get(f.sha256) or claimed.get(f.sha256)
+        original = known.get(f.sha256) or claimed.get(f.sha256)
         if f.size and f.sha256 and original and original != f.path:
             store.put(f.path, **ident, status="skipped", error=f"duplicate of {original}")
             continue
