@@ -136,11 +136,14 @@ class StateStore:
         self.rows: dict[str, dict] = {r["path"]: dict(r) for r in self.db.execute("SELECT * FROM calls")}
 
     def put(self, path: str, **values) -> None:
-        """Insert or update the row of ``path`` (a new row needs every NOT NULL column)."""
-        cols = ["path", *values]
-        self.db.execute(f"INSERT INTO calls ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-                        f"ON CONFLICT(path) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in values)}",
-                        [path, *values.values()])
+        """Update the row of ``path``, or insert it (a new row needs every NOT NULL column)."""
+        if path in self.rows:
+            self.db.execute(f"UPDATE calls SET {', '.join(f'{c} = ?' for c in values)} WHERE path = ?",
+                            [*values.values(), path])
+        else:
+            cols = ["path", *values]
+            self.db.execute(f"INSERT INTO calls ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                            [path, *values.values()])
         self.rows.setdefault(path, dict.fromkeys(self.columns, None) | {"path": path, "attempts": 0}).update(values)
 
     @contextmanager

@@ -23,6 +23,16 @@ from pathlib import Path
 from .errors import CoachError
 
 
+def read_toml(path: Path, what: str) -> dict:
+    """A TOML file's tables; a missing or broken file is a one-line ``CoachError`` naming it."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CoachError(f"{what} not found", path) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise CoachError(f"not valid TOML ({e})", path) from None
+
+
 @dataclass(frozen=True)
 class VadOptions:
     """Silero VAD (as shipped in faster-whisper) on each stereo channel.
@@ -175,12 +185,7 @@ class AnalyzeOptions:
     @classmethod
     def from_toml(cls, path: str | Path) -> "AnalyzeOptions":
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise CoachError("config file not found", path) from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise CoachError(f"not valid TOML ({e})", path) from None
+        data = read_toml(path, "config file")
         base = cls()
         scalars = {"utterance_gap_s": float, "lexicon": str}
         sections = {f.name for f in fields(cls) if f.name not in scalars}

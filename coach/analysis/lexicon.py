@@ -10,12 +10,12 @@ differing in one letter inside a phrase of three words or more, so a misheard cu
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
 
+from ..config import read_toml
 from ..errors import CoachError
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
@@ -38,12 +38,7 @@ def load_lexicon(path: str = "", language: str = "nl") -> Lexicon:
     p = Path(path) if path else LEXICON_DIR / f"{language}.toml"
     if not path and not p.is_file():
         p = LEXICON_DIR / "nl.toml"
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CoachError("lexicon file not found", p) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise CoachError(f"not valid TOML ({e})", p) from None
+    data = read_toml(p, "lexicon file")
     lists = {}
     for name, table in data.items():
         if not isinstance(table, dict) or not isinstance(table.get("phrases"), list):
