@@ -130,3 +130,20 @@ def test_cli_session_page(fixed, tmp_path):
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
     assert 'id="goal"' in page and page.count('class="trend"') >= 5 and PROBE not in page
+
+
+def test_help_and_rendering_do_not_import_the_heavy_libraries(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import json, sys\n"
+            "from typer.testing import CliRunner\n"
+            "from coach.cli import app\n"
+            "assert CliRunner().invoke(app, ['--help']).exit_code == 0\n"
+            "from coach.report import render_all\n"
+            "from coach.report.model import CallReport\n"
+            f"d = json.load(open({str(GOLDEN / 'report_fixture.json')!r}))\n"
+            f"render_all(CallReport.from_dict(d), {str(tmp_path)!r})\n"
+            "print(sorted(m for m in ('torch', 'faster_whisper', 'pyannote.audio', 'librosa') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
