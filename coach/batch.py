@@ -31,6 +31,7 @@ from urllib.parse import quote
 
 from .config import AnalyzeOptions
 from .errors import CoachError
+from .report import RenderOptions
 
 AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac", ".wma", ".webm", ".mka",
                               ".mp4"})
@@ -38,7 +39,6 @@ STATE_DB = ".coach-batch.sqlite"
 LOCK_FILE = ".coach-batch.lock"
 TMP_PREFIX, OLD_PREFIX = ".tmp-", ".old-"
 DEFAULT_TIMEOUT_S = 1800.0
-STATUSES = ("pending", "running", "done", "failed", "skipped")
 EventHook = Callable[[str, str, int, int], None]  # (event: start/done/failed, call_id, finished, total)
 
 SCHEMA = """
@@ -200,6 +200,7 @@ class Job:
     call_id: str
     out_dir: str
     options: AnalyzeOptions
+    render: RenderOptions
 
 
 def _failure(reason: str) -> dict:
@@ -220,7 +221,7 @@ def run_call(job: Job) -> dict:
         tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{job.call_id}-", dir=job.out_dir))
         try:
             os.chmod(tmp, 0o755)
-            write_outputs(report, tmp)
+            write_outputs(report, tmp, job.render)
             _publish(tmp, Path(job.out_dir, job.call_id))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)  # gone already unless something failed
@@ -338,9 +339,9 @@ class _LocalPool:
             except (EOFError, OSError):
                 w.proc.join(5)
                 code = w.proc.exitcode
-                how = (f"killed by {signal.Signals(-code).name}" if code and code < 0 and -code in signal.valid_signals()
-                       else f"exit code {code}")
-                result = _failure(f"worker crashed ({how}; out of memory?)")
+                how = (f"killed by {signal.Signals(-code).name}"
+                       if code and code < 0 and -code in signal.valid_signals() else f"exit code {code}")
+                result = _failure(f"worker crashed ({how}{'; out of memory?' if code == -signal.SIGKILL else ''})")
                 self.workers[slot] = None
             finished.append((w.job, result))
             w.job = None
@@ -399,7 +400,7 @@ class _DaskPool:
     def wait(self, timeout: float) -> list[tuple[Job, dict]]:
         from distributed import wait
 
-        with suppress(TimeoutError):
+        with suppress(TimeoutError), self.client.as_current():
             wait(list(self.futures), timeout=max(timeout, 0.01), return_when="FIRST_COMPLETED")
         finished = []
         for fut in [f for f in self.futures if f.done()]:
@@ -442,12 +443,13 @@ class BatchResult:
 
 
 def _plan(files: list[_File], store: StateStore, out_dir: Path, settings_hash: str, retry_failed: bool,
-          options: AnalyzeOptions) -> list[Job]:
+          options: AnalyzeOptions, render: RenderOptions = RenderOptions()) -> list[Job]:
     """Decide per file: keep (done, or failed without ``retry_failed``), skip (duplicate), or do."""
     from .pipeline import safe_call_id
 
     rows, current = store.rows, {f.path: f.sha256 for f in files}
-    has_report = {p for p, r in rows.items() if r["status"] == "done" and (out_dir / r["call_id"] / "analysis.json").is_file()}
+    has_report = {p for p, r in rows.items()
+                  if r["status"] == "done" and (out_dir / r["call_id"] / "analysis.json").is_file()}
     known = {r["sha256"]: p for p, r in rows.items()  # settled copies: a duplicate of one is not analysed again
              if (p in has_report or r["status"] == "failed") and r["settings_hash"] == settings_hash
              and current.get(p, r["sha256"]) == r["sha256"]}
@@ -468,8 +470,9 @@ def _plan(files: list[_File], store: StateStore, out_dir: Path, settings_hash: s
             taken[call_id] = f.path
         ident = {"call_id": call_id, "sha256": f.sha256, "size": f.size, "mtime_ns": f.mtime_ns,
                  "settings_hash": settings_hash}
-        if same and row["status"] in ("running", "pending") and _report_matches(out_dir / call_id, f.sha256, settings_hash):
-            store.put(f.path, status="done", error=None, finished=row["finished"] or _now())  # killed before recorded
+        if (same and row["status"] in ("running", "pending")
+                and _report_matches(out_dir / call_id, f.sha256, settings_hash)):  # killed before it was recorded
+            store.put(f.path, status="done", error=None, finished=row["finished"] or _now())
             continue
         original = known.get(f.sha256) or claimed.get(f.sha256)
         if f.size and f.sha256 and original and original != f.path:
@@ -477,12 +480,12 @@ def _plan(files: list[_File], store: StateStore, out_dir: Path, settings_hash: s
             continue
         claimed[f.sha256] = f.path
         store.put(f.path, **ident, status="pending", error=None)
-        jobs.append(Job(f.path, call_id, str(out_dir), options))
+        jobs.append(Job(f.path, call_id, str(out_dir), options, render))
     return jobs
 
 
-def _execute(pool: _Pool, jobs: list[Job], store: StateStore, timeout_s: float, on_event: EventHook) -> set[str]:
-    """Run ``jobs`` on ``pool``, recording each start and end; return the paths that were attempted."""
+def _execute(pool: _Pool, jobs: list[Job], store: StateStore, timeout_s: float, on_event: EventHook) -> None:
+    """Run ``jobs`` on ``pool``, recording each start and end in ``store``; kill those past ``timeout_s``."""
     queue, running, total, finished = deque(jobs), {}, len(jobs), 0
     while queue or running:
         capacity = pool.capacity()
@@ -506,7 +509,6 @@ def _execute(pool: _Pool, jobs: list[Job], store: StateStore, timeout_s: float, 
             store.put(job.path, status=status, error=r["error"], duration_s=r["duration_s"], elapsed_s=r["elapsed_s"],
                       timings=json.dumps(r["timings"]) if r["timings"] else None, finished=_now())
             on_event(status, job.call_id, finished, total)
-    return {j.path for j in jobs}
 
 
 def _clean_partial(out_dir: Path) -> None:
@@ -518,10 +520,12 @@ def _clean_partial(out_dir: Path) -> None:
 
 def run_batch(in_dir: str | Path, out_dir: str | Path, options: AnalyzeOptions | None = None, *, workers: int = 1,
               scheduler: str | None = None, retry_failed: bool = False, timeout_s: float = DEFAULT_TIMEOUT_S,
-              on_event: EventHook | None = None) -> BatchResult:
+              render: RenderOptions = RenderOptions(), on_event: EventHook | None = None) -> BatchResult:
     """Analyse every audio file under ``in_dir`` into ``out_dir``, resuming from the state there.
 
-    ``workers`` local processes, or the Dask cluster at ``scheduler`` (``tcp://host:8786``).
+    ``workers`` local processes, or the Dask cluster at ``scheduler`` (``tcp://host:8786``). ``render``
+    (report language, redaction) is no part of the settings hash: a change does not re-analyse
+    calls that are done (``coach report`` re-renders them).
 
     Raises:
         CoachError: the job itself cannot run (no IN_DIR, OUT_DIR not writable, lock held, no cluster).
@@ -542,16 +546,16 @@ def run_batch(in_dir: str | Path, out_dir: str | Path, options: AnalyzeOptions |
                 files = _identify(discover(in_dir, skip=out_dir), store.rows)
                 settings_hash = options.settings_hash()
                 with store.transaction():
-                    jobs = _plan(files, store, out_dir, settings_hash, retry_failed, options)
-                attempted: set[str] = set()
+                    jobs = _plan(files, store, out_dir, settings_hash, retry_failed, options, render)
                 if jobs:
                     pool = _DaskPool(scheduler) if scheduler else _LocalPool(min(workers, len(jobs)))
                     try:
-                        attempted = _execute(pool, jobs, store, timeout_s, on_event or (lambda *_: None))
+                        _execute(pool, jobs, store, timeout_s, on_event or (lambda *_: None))
                     finally:
                         pool.close()
                 calls = [dict(store.rows[f.path]) for f in files]
-                return write_index(out_dir, in_dir, calls, attempted, time.perf_counter() - t0, settings_hash)
+                return write_index(out_dir, in_dir, calls, {j.path for j in jobs}, time.perf_counter() - t0,
+                                   settings_hash)
             finally:
                 store.close()
     except (OSError, sqlite3.Error) as e:
@@ -577,7 +581,7 @@ def write_index(out_dir: Path, in_dir: Path, calls: list[dict], attempted: set[s
     }
     entries = [{"path": c["path"], "call_id": c["call_id"], "status": c["status"], "error": c["error"],
                 "duration_s": c["duration_s"], "elapsed_s": c["elapsed_s"], "attempts": c["attempts"],
-                "finished": c.get("finished"), "report": f"{c['call_id']}/analysis.json" if c["status"] == "done" else None}
+                "finished": c["finished"], "report": f"{c['call_id']}/report.html" if c["status"] == "done" else None}
                for c in calls]
     doc = {"generated": _now(), "in_dir": str(in_dir), "out_dir": str(out_dir), "settings_hash": settings_hash,
            "totals": totals, "calls": entries}
@@ -592,7 +596,7 @@ def _index_html(doc: dict) -> str:
     rows = []
     for c in doc["calls"]:
         name = e(c["call_id"])
-        link = f'<a href="{e(quote(c["call_id"]))}/">{name}</a>' if c["status"] == "done" else name
+        link = f'<a href="{e(quote(c["report"]))}">{name}</a>' if c["report"] else name
         dur = f'{c["duration_s"]:.0f} s' if c["duration_s"] else ""
         rows.append(f'<tr class="{e(c["status"])}"><td>{link}</td><td>{e(c["status"])}</td><td>{dur}</td>'
                     f'<td>{e(c["error"] or "")}</td><td class="path">{e(c["path"])}</td></tr>')
@@ -600,8 +604,10 @@ def _index_html(doc: dict) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>coach batch: {e(doc["in_dir"])}</title>
 <style>
 body {{ font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #222; }}
-table {{ border-collapse: collapse; }} td, th {{ padding: .25em .8em; border-bottom: 1px solid #ddd; text-align: left; }}
-.failed td:nth-child(2) {{ color: #b00; }} .done td:nth-child(2) {{ color: #070; }} .skipped td:nth-child(2) {{ color: #777; }}
+table {{ border-collapse: collapse; }}
+td, th {{ padding: .25em .8em; border-bottom: 1px solid #ddd; text-align: left; }}
+.failed td:nth-child(2) {{ color: #b00; }} .done td:nth-child(2) {{ color: #070; }}
+.skipped td:nth-child(2) {{ color: #777; }}
 .path {{ color: #666; font-size: 12px; }}
 </style></head><body>
 <h1>coach batch</h1>

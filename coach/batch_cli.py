@@ -25,6 +25,11 @@ class AgentChannel(str, Enum):
     auto = "auto"
 
 
+class ReportLanguage(str, Enum):
+    nl = "nl"
+    en = "en"
+
+
 def _fail(message: str) -> None:
     err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
@@ -42,10 +47,15 @@ def batch(
                                                help="Stereo: which channel is the agent (default: left)."),
     speakers: Optional[int] = typer.Option(None, "--speakers", min=1, max=10,
                                            help="Mono: number of speakers to find (default: 2)."),
-    model: Optional[str] = typer.Option(None, "--model", help="ASR model: 'base' (default), a directory, or a hub name."),
+    model: Optional[str] = typer.Option(None, "--model",
+                                        help="ASR model: 'base' (default), a directory, or a hub name."),
     allow_download: bool = typer.Option(False, "--allow-download", help="Allow fetching a hub model named by --model."),
     language: Optional[str] = typer.Option(None, "--language", help="Spoken language code (default: nl)."),
     config: Optional[Path] = typer.Option(None, "--config", help="TOML file with stage options (see coach/config.py)."),
+    report_language: ReportLanguage = typer.Option(ReportLanguage.nl, "--report-language",
+                                                   help="Language of report.html / report.md."),
+    no_redact: bool = typer.Option(False, "--no-redact", help="Keep personal data in the rendered reports."),
+    embed_audio: bool = typer.Option(False, "--embed-audio", help="Put the audio into report.html (Opus)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """The nightly job: analyse every call under IN_DIR into OUT_DIR/<call>/, resumably, and write OUT_DIR/index.html.
@@ -55,6 +65,7 @@ def batch(
     from .batch import run_batch
     from .config import AnalyzeOptions
     from .models import resolve_asr_model
+    from .report import RenderOptions
 
     progress = Progress(TextColumn("{task.description}"), BarColumn(bar_width=30), MofNCompleteColumn(),
                         TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=err, disable=quiet)
@@ -76,7 +87,8 @@ def batch(
         resolve_asr_model(options.asr.model, options.asr.allow_download)  # a bad --model fails once, up front
         with progress:
             result = run_batch(in_dir, out_dir, options, workers=workers, scheduler=scheduler,
-                               retry_failed=retry_failed, timeout_s=timeout, on_event=on_event)
+                               retry_failed=retry_failed, timeout_s=timeout, on_event=on_event,
+                               render=RenderOptions(report_language.value, not no_redact, embed_audio))
     except CoachError as e:
         _fail(str(e))
         raise typer.Exit(2)
