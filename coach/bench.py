@@ -117,6 +117,11 @@ def _text_wer(words: list[Word], truth: list[dict]) -> float:
     return round(word_error_rate(ref, " ".join(w.text for w in sorted(words, key=lambda w: w.start))), 4)
 
 
+def _cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def measure(mode: str, path: str) -> dict:
     """Load ``mode``'s models, process the call once, and return speed, peak memory and accuracy."""
     from .audio import decode
@@ -146,7 +151,7 @@ def measure(mode: str, path: str) -> dict:
         model = _whisper()
     load_s = time.perf_counter() - t
 
-    t = time.perf_counter()
+    t, cpu0 = time.perf_counter(), _cpu_s()
     conv = report = None
     if mode == "coach":
         report = analyze_file(path)
@@ -160,10 +165,10 @@ def measure(mode: str, path: str) -> dict:
         conv = build_conversation(rec, turns, transcript, roles, AnalyzeOptions().utterance_gap_s)
     else:
         words = _default_words(model, rec.mono())
-    run_s = time.perf_counter() - t
+    run_s, cpu_s = time.perf_counter() - t, _cpu_s() - cpu0
 
     row = {"call": Path(path).stem, "mode": mode, "duration_s": round(rec.duration, 2), "channels": rec.num_channels,
-           "load_s": round(load_s, 2), "run_s": round(run_s, 2), "x_realtime": round(rec.duration / run_s, 2),
+           "load_s": round(load_s, 2), "run_s": round(run_s, 2), "cpu_s": round(cpu_s, 2), "x_realtime": round(rec.duration / run_s, 2),
            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
     if report is not None:
         row["stages_s"] = {k[:-2]: v for k, v in report.timings.items() if k.endswith("_s") and k != "total_s"}
@@ -210,15 +215,15 @@ def run_bench(console, out_json: Path | None = None, calls: list[Path] | None = 
         if "coach" in modes_of:
             modes_of["coach"].update(speed_ratios(modes_of))
 
-    table = Table(title=f"coach bench on {os.cpu_count()} CPU cores (load {load:.1f} at start): x real time = "
-                        "audio s / wall s, models loaded")
-    for col in ("call", "audio", "mode", "xRT", "load", "peak RSS", "roles right", "WER a/c", "WER all",
-                "vs baseline", "over bare"):
+    table = Table(title=f"coach bench, {os.cpu_count()} CPU cores, load {load:.1f} at start. xRT: audio s / wall s "
+                        "(models loaded); vs base: coach speed / baseline's; +bare: coach's extra wall time over bare; "
+                        "WER: all words, roles ignored", title_justify="left")
+    for col in ("call", "audio", "mode", "xRT", "load", "peak MB", "roles", "WER a/c", "WER", "vs base", "+bare"):
         table.add_column(col, no_wrap=True)
     for r in rows:
         wer = r.get("wer")
-        table.add_row(r["call"], f"{r['duration_s']:.0f} s {'st' if r['channels'] == 2 else 'mo'}", r["mode"],
-                      f"{r['x_realtime']:.1f}x", f"{r['load_s']:.1f} s", f"{r['peak_rss_mb']:.0f} MB",
+        table.add_row(r["call"] if r["mode"] == modes[0] else "", f"{r['duration_s']:.0f}s {r['channels']}ch",
+                      r["mode"], f"{r['x_realtime']:.1f}x", f"{r['load_s']:.1f}s", f"{r['peak_rss_mb']:.0f}",
                       f"{100 * r['role_attribution']:.1f}%" if "role_attribution" in r else "-",
                       f"{wer['agent']:.2f}/{wer['customer']:.2f}" if wer else "-",
                       f"{r['wer_all']:.2f}" if "wer_all" in r else "-",

@@ -81,13 +81,15 @@ class DiarizationOptions:
     """pyannote.audio SpeakerDiarization with segmentation-3.0 and CAM++ (mono calls).
 
     num_speakers: how many speakers to find (a support call: 2).
-    segmentation_step: sliding-window step as a fraction of the 10 s window.
+    segmentation_step: sliding-window step as a fraction of the 10 s window (0.2: diarization 1.9x
+        faster than pyannote's 0.1 on the mono sample, same role attribution; DER on the real
+        call in tests/data 7.1% against 5.6%).
     embedding_batch_size: chunks embedded per CAM++ forward pass.
     threshold / min_cluster_size: agglomerative clustering (centroid linkage), pyannote 3.1 values.
     """
 
     num_speakers: int = 2
-    segmentation_step: float = 0.1
+    segmentation_step: float = 0.2
     embedding_batch_size: int = 32
     embedding_exclude_overlap: bool = False
     threshold: float = 0.7045654963945799
@@ -100,11 +102,13 @@ class AsrOptions:
 
     model: ``base`` (packaged, offline), a local CTranslate2 directory, or a hub name.
     allow_download: only then may a hub name be fetched over the network.
+    beam_size: 2 decodes 18% faster than 5 with the same WER on the stereo samples (1: 27%
+        faster, but WER 0.27 -> 0.31 on support_call_stereo).
     """
 
     model: str = "base"
     language: str = "nl"
-    beam_size: int = 5
+    beam_size: int = 2
     compute_type: str = "int8"
     allow_download: bool = False
     condition_on_previous_text: bool = False

@@ -26,6 +26,10 @@ def _setup_env() -> None:
     os.environ["PYANNOTE_METRICS_ENABLED"] = "false"  # pyannote 4 sends usage telemetry otherwise
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # Idle OpenMP threads sleep instead of spinning (read when torch/CTranslate2 load). On a
+    # shared CPU a spinning thread waits for a descheduled peer: pyannote took 10-75 s instead
+    # of 14 s on the mono sample while other jobs ran, and used up to 4x the CPU time.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 _setup_env()
