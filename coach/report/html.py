@@ -204,7 +204,7 @@ def render_html(view: View, call_dir: Path | None = None, embed_audio: bool = Fa
         low = f'<span class="low">{e(t["low"])}</span>' if (m.get("confidence") or 1.0) < 0.7 else ""
         quote = "".join(f'<div class="{role}"><span class="who">{e(view.party(role))}:</span> {e(text)}</div>'
                         for role, text in excerpt(view, m["start"], m["end"]))
-        out.append(f'<li class="moment" id="m{m["start"]:.0f}">{_play(view, max(0.0, m["start"] - 1.0), m["end"] + 0.5)}'
+        out.append(f'<li class="moment" id="m{m["start"]:.0f}">{_play(view, m["start"], m["end"])}'
                    f"<h3>{e(title)}{low}</h3><div class=\"excerpt\">{quote}</div><p class=\"q\">{e(question)}</p></li>")
     out.append(f'</ol><h3>{e(t["questions"])}</h3><ul>'
                + "".join(f"<li>{e(q)}</li>" for q in general_questions(view)) + "</ul></section>")

@@ -105,7 +105,7 @@ def render_session(reports: list[CallReport], out_path: Path, language: str = "n
         for m in r.reflection.get("moments", []):
             title, question = moment_text(view, m)
             out.append(f'<li class="moment"><button class="play" type="button" data-audio="audio{n}" '
-                       f'data-start="{max(0.0, m["start"] - 1.0):.2f}" data-end="{m["end"] + 0.5:.2f}">&#9654; '
+                       f'data-start="{m["start"]:.2f}" data-end="{m["end"]:.2f}">&#9654; '
                        f'{clock(m["start"])}</button><h3>{e(title)}</h3><p class="q">{e(question)}</p></li>')
         out.append("</ol></div>")
     out.append("</section>")
