@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,10 @@ MONO = SAMPLES / "support_call_mono.flac"
 
 
 def truth(audio: Path) -> list[dict]:
-    return json.loads(audio.with_suffix(".json").read_text(encoding="utf-8"))["utterances"]
+    """The ground-truth utterances written next to a sample call."""
+    from coach.evaluate import load_truth
+
+    return load_truth(audio.with_suffix(".json"))
 
 
 def write_av(path: Path, data: np.ndarray, sr: int, codec: str) -> Path:
