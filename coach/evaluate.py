@@ -10,10 +10,14 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
 from .conversation import ROLES, Conversation
+
+if TYPE_CHECKING:
+    from .analysis.events import Event
 
 FRAME = 0.01  # seconds
 
@@ -94,30 +98,67 @@ def role_wer(conv: Conversation, truth: list[dict]) -> dict[str, float]:
     return out
 
 
+def f1(precision: float, recall: float) -> float:
+    """The harmonic mean of precision and recall (0 when both are 0). The one F1 of coach."""
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
 @dataclass(frozen=True)
 class EventScore:
-    precision: float
-    recall: float
-    f1: float
+    """Found events against expected ones: counts, and precision, recall and F1 from them (exact;
+    ``to_dict`` rounds them to 3 decimals).
+
+    Precision is 1.0 when nothing was predicted and nothing expected (0.0 when something was
+    expected); recall is 1.0 when nothing was expected.
+    """
+
     true_positives: int
     predicted: int
     expected: int
 
+    @property
+    def precision(self) -> float:
+        if not self.predicted:
+            return 0.0 if self.expected else 1.0
+        return self.true_positives / self.predicted
 
-def event_f1(events: list[dict], truth: list[dict], kind: str, tolerance_s: float = 1.0) -> EventScore:
+    @property
+    def recall(self) -> float:
+        return self.true_positives / self.expected if self.expected else 1.0
+
+    @property
+    def f1(self) -> float:
+        return f1(self.precision, self.recall)
+
+    def __add__(self, other: "EventScore") -> "EventScore":
+        """Pooled over calls: the counts added."""
+        return EventScore(self.true_positives + other.true_positives, self.predicted + other.predicted,
+                          self.expected + other.expected)
+
+    def to_dict(self) -> dict:
+        return {"precision": round(self.precision, 3), "recall": round(self.recall, 3), "f1": round(self.f1, 3),
+                "true_positives": self.true_positives, "predicted": self.predicted, "expected": self.expected}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "EventScore":
+        return cls(int(d["true_positives"]), int(d["predicted"]), int(d["expected"]))
+
+
+def pooled(scores: Iterable[EventScore]) -> EventScore:
+    """The scores of several calls as one: counts summed, precision, recall and F1 from the sums."""
+    return sum(scores, EventScore(0, 0, 0))
+
+
+def event_f1(events: Iterable[Event], truth: list[dict], kind: str, tolerance_s: float = 1.0) -> EventScore:
     """Match predicted events of type ``kind`` to ground-truth utterances of that type: same role
     (``by`` vs ``role``) and start within ``tolerance_s``, one to one, nearest first."""
-    pred = [e for e in events if e["type"] == kind]
+    pred = [e for e in events if e.type == kind]
     gold = [u for u in truth if u.get("type") == kind]
-    pairs = sorted((abs(p["start"] - g["start"]), i, j) for i, p in enumerate(pred) for j, g in enumerate(gold)
-                   if p["by"] == g["role"] and abs(p["start"] - g["start"]) <= tolerance_s)
+    pairs = sorted((abs(p.start - g["start"]), i, j) for i, p in enumerate(pred) for j, g in enumerate(gold)
+                   if p.by == g["role"] and abs(p.start - g["start"]) <= tolerance_s)
     used_p, used_g = set(), set()
     for _, i, j in pairs:
         if i not in used_p and j not in used_g:
             used_p.add(i)
             used_g.add(j)
-    tp = len(used_p)
-    precision = tp / len(pred) if pred else (1.0 if not gold else 0.0)
-    recall = tp / len(gold) if gold else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return EventScore(round(precision, 3), round(recall, 3), round(f1, 3), tp, len(pred), len(gold))
+    return EventScore(len(used_p), len(pred), len(gold))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from coach.analysis.events import Event
 from coach.analysis.lexicon import load_lexicon
 from coach.analysis.overlaps import classify_backchannel, contributions, overlaps_and_backchannels
 from coach.config import AnalysisOptions
@@ -27,8 +28,8 @@ def conv(turns, utterances=(), duration: float = 60.0, source: str = "channels")
                         turns=tuple(sorted((Turn(*t) for t in turns), key=lambda t: t.start)))
 
 
-def of_type(found, etype: str) -> list[dict]:
-    return [e for e in found.events if e["type"] == etype]
+def of_type(found, etype: str) -> list[Event]:
+    return [e for e in found.events if e.type == etype]
 
 
 def analyse(c: Conversation, opts: AnalysisOptions = OPTS):
@@ -54,9 +55,9 @@ def agent_in_customer_pause(agent_turn: tuple, agent_text: str | None, question:
 def test_short_ja_in_a_pause_is_a_backchannel_not_an_interruption():
     found = analyse(agent_in_customer_pause(("agent", 4.2, 4.5), "Ja."))
     (bc,) = of_type(found, "backchannel")
-    assert (bc["by"], bc["start"], bc["end"], bc["text"]) == ("agent", 4.2, 4.5, "Ja.")
-    assert bc["basis"] == "timing+words"
-    assert bc["overlapping"] is False
+    assert (bc.by, bc.start, bc.end, bc.text) == ("agent", 4.2, 4.5, "Ja.")
+    assert bc.basis == "timing+words"
+    assert bc.overlapping is False
     assert of_type(found, "interruption") == []
     assert of_type(found, "overlap") == []  # it sits in the pause: no overlap at all
     m = found.metrics
@@ -89,7 +90,7 @@ def test_ja_right_after_the_customer_stopped_who_goes_on_is_a_backchannel():
              [said("customer", 0.0, 4.0, CUSTOMER_1 + "."), said("agent", 4.8, 5.1, "Ja."),
               said("customer", 5.9, 10.0, CUSTOMER_2 + ".")])  # 0.8 s either side: within backchannel_gap_s
     (bc,) = of_type(analyse(c), "backchannel")
-    assert bc["start"] == 4.8
+    assert bc.start == 4.8
 
 
 def test_backchannel_overlapping_speech_is_not_an_interruption():
@@ -97,10 +98,10 @@ def test_backchannel_overlapping_speech_is_not_an_interruption():
              [said("customer", 0.0, 10.0, CUSTOMER_1 + " " + CUSTOMER_2), said("agent", 4.0, 4.4, "Hm-hm.")])
     found = analyse(c)
     (bc,) = of_type(found, "backchannel")
-    assert bc["by"] == "agent" and bc["overlapping"] is True
+    assert bc.by == "agent" and bc.overlapping is True
     (ov,) = of_type(found, "overlap")
-    assert ov["kind"] == "backchannel" and ov["by"] == "agent"
-    assert ov["overlap_s"] == pytest.approx(0.4)
+    assert ov.kind == "backchannel" and ov.by == "agent"
+    assert ov.overlap_s == pytest.approx(0.4)
     assert of_type(found, "interruption") == []
     assert found.metrics["interruptions"]["by_agent"] == 0
 
@@ -110,9 +111,9 @@ def test_misheard_cue_words_are_still_a_backchannel(text):
     # 1.3 s is longer than backchannel_max_s (1.0): only the cue words make it a back-channel
     found = analyse(agent_in_customer_pause(("agent", 4.1, 5.4), text))
     (bc,) = of_type(found, "backchannel")
-    assert bc["basis"] == "timing+words"
-    assert bc["text"] == text
-    assert 0.7 < bc["confidence"] <= 1.0
+    assert bc.basis == "timing+words"
+    assert bc.text == text
+    assert 0.7 < bc.confidence <= 1.0
     assert of_type(found, "interruption") == []
 
 
@@ -124,7 +125,7 @@ def test_same_length_without_cue_words_is_no_backchannel():
 def test_speech_without_words_is_a_backchannel_by_timing():
     found = analyse(agent_in_customer_pause(("agent", 4.2, 4.6), None))  # ASR dropped the "hm"
     (bc,) = of_type(found, "backchannel")
-    assert (bc["basis"], bc["text"], bc["confidence"]) == ("timing", "", 0.6)
+    assert (bc.basis, bc.text, bc.confidence) == ("timing", "", 0.6)
     assert found.metrics["backchannels"]["from_timing_only"] == 1
 
 
@@ -142,7 +143,7 @@ def test_short_answer_to_a_question_is_no_backchannel(question, is_backchannel):
               said("agent", 3.3, 3.9, "Ja, klopt."),
               said("customer", 4.5, 8.0, "Fijn, dan blijf ik morgen thuis.")])
     found = analyse(c)
-    assert [e["text"] for e in of_type(found, "backchannel")] == (["Ja, klopt."] if is_backchannel else [])
+    assert [e.text for e in of_type(found, "backchannel")] == (["Ja, klopt."] if is_backchannel else [])
     assert of_type(found, "interruption") == []
 
 
@@ -151,7 +152,7 @@ def test_classify_backchannel_directly():
     parts = contributions(c)
     (ja,) = parts["agent"]
     ev = classify_backchannel(ja, parts, OPTS, LEX)
-    assert ev is not None and ev["type"] == "backchannel" and ev["by"] == "agent"
+    assert ev is not None and ev.type == "backchannel" and ev.by == "agent"
     long_turn = parts["customer"][1]  # the customer's 5 s explanation
     assert classify_backchannel(long_turn, parts, OPTS, LEX) is None
 
@@ -170,14 +171,14 @@ def competitive_call(source: str = "channels") -> Conversation:
 def test_competitive_interruption_by_the_agent():
     found = analyse(competitive_call())
     (it,) = of_type(found, "interruption")
-    assert (it["by"], it["interrupted"], it["kind"]) == ("agent", "customer", "competitive")
-    assert (it["start"], it["end"], it["overlap_s"]) == (6.0, 8.0, 1.0)
-    assert it["text"] == "Ik ga een monteur voor u inplannen."
-    assert it["interrupted_text"] == "Ik heb al drie keer gebeld over de storing"  # not "en niemand", said after
-    assert it["interrupted_had_spoken_s"] == 6.0 and it["while_explaining"] is True
-    assert it["confidence"] == 1.0
+    assert (it.by, it.interrupted, it.kind) == ("agent", "customer", "competitive")
+    assert (it.start, it.end, it.overlap_s) == (6.0, 8.0, 1.0)
+    assert it.text == "Ik ga een monteur voor u inplannen."
+    assert it.interrupted_text == "Ik heb al drie keer gebeld over de storing"  # not "en niemand", said after
+    assert it.interrupted_had_spoken_s == 6.0 and it.while_explaining is True
+    assert it.confidence == 1.0
     (ov,) = of_type(found, "overlap")
-    assert ov["kind"] == "competitive" and ov["by"] == "agent"
+    assert ov.kind == "competitive" and ov.by == "agent"
     m = found.metrics["interruptions"]
     assert (m["by_agent"], m["by_customer"]) == (1, 0)
     assert m["kinds"]["agent"] == {"competitive": 1, "cooperative": 0, "butting_in": 0}
@@ -186,7 +187,7 @@ def test_competitive_interruption_by_the_agent():
 
 def test_diarized_interruption_is_less_sure():
     (it,) = of_type(analyse(competitive_call("diarization")), "interruption")
-    assert it["confidence"] == pytest.approx(0.8)
+    assert it.confidence == pytest.approx(0.8)
 
 
 def test_interruption_right_after_the_customer_started_is_not_while_explaining():
@@ -194,7 +195,7 @@ def test_interruption_right_after_the_customer_started_is_not_while_explaining()
              [said("customer", 0.0, 3.0, "Ik bel over mijn factuur van deze maand."),
               said("agent", 1.0, 4.0, "Ik zie uw factuur hier al staan, mevrouw.")])
     (it,) = of_type(analyse(c), "interruption")
-    assert it["kind"] == "competitive" and it["while_explaining"] is False
+    assert it.kind == "competitive" and it.while_explaining is False
 
 
 def test_cooperative_interruption():
@@ -204,8 +205,8 @@ def test_cooperative_interruption():
               said("agent", 7.0, 12.0, "Ik begrijp dat dit al lang speelt, ik ga het voor u regelen.")])
     found = analyse(c)
     (it,) = of_type(found, "interruption")
-    assert (it["by"], it["kind"]) == ("agent", "cooperative")
-    assert it["overlap_s"] == 3.0
+    assert (it.by, it.kind) == ("agent", "cooperative")
+    assert it.overlap_s == 3.0
     assert found.metrics["interruptions"]["kinds"]["agent"]["cooperative"] == 1
 
 
@@ -215,7 +216,7 @@ def test_butting_in_interrupter_gives_up():
               said("agent", 5.0, 6.5, "Maar mevrouw, mag ik even iets zeggen")])
     found = analyse(c)
     (it,) = of_type(found, "interruption")
-    assert (it["by"], it["kind"], it["overlap_s"]) == ("agent", "butting_in", 1.5)
+    assert (it.by, it.kind, it.overlap_s) == ("agent", "butting_in", 1.5)
     assert of_type(found, "backchannel") == []
     assert found.metrics["interruptions"]["kinds"]["agent"]["butting_in"] == 1
 
@@ -226,7 +227,7 @@ def test_customer_interrupts_the_agent():
               said("customer", 5.0, 9.0, "Nee, dat heb ik allemaal al geprobeerd.")])
     found = analyse(c)
     (it,) = of_type(found, "interruption")
-    assert (it["by"], it["interrupted"], it["kind"]) == ("customer", "agent", "competitive")
+    assert (it.by, it.interrupted, it.kind) == ("customer", "agent", "competitive")
     m = found.metrics["interruptions"]
     assert (m["by_agent"], m["by_customer"]) == (0, 1)
 
@@ -238,7 +239,7 @@ def test_short_overlap_at_a_change_of_turn_is_brief(customer_start, kind):
               said("customer", customer_start, 10.0, "Oké, en hoe lang duurt het voordat die er is?")])
     found = analyse(c)
     (ov,) = of_type(found, "overlap")
-    assert (ov["by"], ov["kind"]) == ("customer", kind)
+    assert (ov.by, ov.kind) == ("customer", kind)
     assert len(of_type(found, "interruption")) == (0 if kind == "brief" else 1)
     assert found.metrics["interruptions"]["by_customer"] == (0 if kind == "brief" else 1)
 
@@ -249,7 +250,7 @@ def test_nearly_simultaneous_start_is_no_interruption():
               said("customer", 5.1, 9.0, "Wacht, ik heb nog een vraag over de kosten.")])
     found = analyse(c)
     (ov,) = of_type(found, "overlap")
-    assert ov["kind"] == "simultaneous_start"
+    assert ov.kind == "simultaneous_start"
     assert of_type(found, "interruption") == []
 
 
@@ -301,7 +302,7 @@ def test_every_overlap_gets_one_overlap_event():
               said("customer", 13.8, 20.0, "Prima, hoe laat komt de monteur ongeveer?")])
     found = analyse(c)
     overlaps = of_type(found, "overlap")
-    assert sorted((o["start"], o["kind"]) for o in overlaps) == [(3.0, "backchannel"), (9.0, "competitive"),
+    assert sorted((o.start, o.kind) for o in overlaps) == [(3.0, "backchannel"), (9.0, "competitive"),
                                                                 (13.8, "brief")]
     assert len(of_type(found, "interruption")) == 1
 
@@ -320,6 +321,6 @@ def test_breath_pause_does_not_reset_still_explaining():
               said("customer", 10.6, 14.0, "en de router knippert de hele tijd rood."),
               said("agent", 11.5, 15.0, "Ik ga een monteur sturen die morgen langskomt.")])
     (it,) = of_type(analyse(c), "interruption")
-    assert it["kind"] == "cooperative"
-    assert it["while_explaining"] is True
-    assert it["interrupted_had_spoken_s"] == 11.5
+    assert it.kind == "cooperative"
+    assert it.while_explaining is True
+    assert it.interrupted_had_spoken_s == 11.5

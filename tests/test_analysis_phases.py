@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from coach.analysis.events import Event
 from coach.analysis.lexicon import load_lexicon
 from coach.analysis.phases import summary_and_solution
 from coach.config import AnalysisOptions
@@ -27,8 +28,8 @@ def conv(*utterances: Utterance, duration: float = 120.0) -> Conversation:
                         turns=tuple(Turn(u.speaker_role, u.start, u.end) for u in utts))
 
 
-def of_type(found, etype: str) -> list[dict]:
-    return [e for e in found.events if e["type"] == etype]
+def of_type(found, etype: str) -> list[Event]:
+    return [e for e in found.events if e.type == etype]
 
 
 def run(c: Conversation):
@@ -48,13 +49,13 @@ def test_summary_confirmed_then_solution():
     found = run(c)
     assert found.metrics["summary_before_solution"] is True
     (summary,) = of_type(found, "summary")  # the two sentences are one summary
-    assert summary["text"] == "Als ik het goed begrijp valt uw internet steeds weg. Klopt dat?"
-    assert (summary["start"], summary["basis"], summary["phrase"]) == (10.0, "phrase", "als ik het goed begrijp")
-    assert summary["confirmed"] is True
+    assert summary.text == "Als ik het goed begrijp valt uw internet steeds weg. Klopt dat?"
+    assert (summary.start, summary.basis, summary.phrase) == (10.0, "phrase", "als ik het goed begrijp")
+    assert summary.confirmed is True
     (confirmation,) = of_type(found, "confirmation")
-    assert (confirmation["by"], confirmation["text"], confirmation["start"]) == ("customer", "Ja, dat klopt.", 15.0)
+    assert (confirmation.by, confirmation.text, confirmation.start) == ("customer", "Ja, dat klopt.", 15.0)
     (solution,) = of_type(found, "solution")
-    assert (solution["text"], solution["start"]) == (SOLUTION, 18.0)
+    assert (solution.text, solution.start) == (SOLUTION, 18.0)
     phases = found.metrics["phases"]
     assert phases == {"first_summary_s": 10.0, "summary_confirmed": True, "first_solution_s": 18.0,
                       "summaries": 1, "solutions": 1}
@@ -100,8 +101,8 @@ def test_misheard_summary_phrase_is_found():
              utt("agent", 16.0, SOLUTION))
     found = run(c)
     (summary,) = of_type(found, "summary")
-    assert summary["phrase"] == "als ik het goed begrijp"
-    assert summary["confidence"] < 0.9  # fuzzy: lower than an exact match of words with prob 0.9
+    assert summary.phrase == "als ik het goed begrijp"
+    assert summary.confidence < 0.9  # fuzzy: lower than an exact match of words with prob 0.9
     assert found.metrics["summary_before_solution"] is True
 
 
@@ -112,8 +113,8 @@ def test_paraphrase_counts_as_summary():
              utt("agent", 16.0, "Ik zet het bedrag voor u terug."))
     found = run(c)
     (summary,) = of_type(found, "summary")
-    assert summary["basis"] == "paraphrase" and summary["phrase"] is None
-    assert summary["shared_words"] == ["abonnement", "dubbel", "factuur", "hoog"]
+    assert summary.basis == "paraphrase" and summary.phrase is None
+    assert summary.shared_words == ("abonnement", "dubbel", "factuur", "hoog")
     assert found.metrics["summary_before_solution"] is True
 
 

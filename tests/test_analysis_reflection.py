@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 
 from coach.analysis import analyze_conversation
+from coach.analysis.events import DeadAir, Interruption, Solution
 from coach.analysis.reflection import reflect
 from coach.config import AnalysisOptions
 from coach.conversation import Conversation, Turn, Utterance, Word
@@ -43,8 +44,8 @@ INTERRUPTING_SOLUTION = ("agent", 9.0, 13.0, "Ik ga een monteur sturen die morge
 
 def test_agent_interruption_while_explaining_gives_an_open_dutch_question():
     found = analyze_conversation(conv([GREETING, EXPLAINING, INTERRUPTING_SOLUTION]))
-    (it,) = [e for e in found.events if e["type"] == "interruption"]
-    assert it["while_explaining"] is True
+    (it,) = [e for e in found.events if e.type == "interruption"]
+    assert it.while_explaining is True
     (moment,) = [m for m in found.reflection["moments"] if m["type"] == "interruption"]
     assert moment["start"] == 9.0
     assert moment["question"].startswith("Op 0:09 begon u te praten terwijl de klant nog uitlegde")
@@ -74,15 +75,14 @@ def test_summary_before_solution_gives_no_solution_moment():
     assert "De klant bevestigde het." in summary["question"]
 
 
-def _interruption(start: float) -> dict:
-    return {"type": "interruption", "by": "agent", "interrupted": "customer", "start": start, "end": start + 2,
-            "text": "Ik ga het voor u regelen.", "interrupted_text": "en toen viel het internet weer weg",
-            "while_explaining": True, "confidence": 0.9}
+def _interruption(start: float) -> Interruption:
+    return Interruption(by="agent", interrupted="customer", start=start, end=start + 2,
+                        text="Ik ga het voor u regelen.", interrupted_text="en toen viel het internet weer weg",
+                        while_explaining=True, confidence=0.9)
 
 
-def _dead_air(start: float) -> dict:
-    return {"type": "dead_air", "by": None, "start": start, "end": start + 6, "duration_s": 6.0, "text": "",
-            "confidence": 1.0}
+def _dead_air(start: float) -> DeadAir:
+    return DeadAir(by=None, start=start, end=start + 6, duration_s=6.0, text="", confidence=1.0)
 
 
 def test_at_most_the_configured_number_of_moments_in_time_order():
@@ -100,8 +100,7 @@ def test_at_most_the_configured_number_of_moments_in_time_order():
 
 
 def test_moments_are_chosen_by_interest_and_shown_in_time_order():
-    solution = {"type": "solution", "by": "agent", "start": 5.0, "end": 7.0, "text": "Ik ga een monteur sturen.",
-                "confidence": 0.9}
+    solution = Solution(by="agent", start=5.0, end=7.0, text="Ik ga een monteur sturen.", confidence=0.9)
     events = [solution, _interruption(30.0), _dead_air(60.0)]
     moments = reflect(conv([GREETING]), events, {"summary_before_solution": False}, OPTS)["moments"]
     assert [(m["type"], m["start"]) for m in moments] == [("solution", 5.0), ("interruption", 30.0),

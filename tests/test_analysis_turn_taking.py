@@ -17,7 +17,7 @@ OPTS = AnalysisOptions()
 
 
 def dead_air(found):
-    return [e for e in found.events if e["type"] == "dead_air"]
+    return [e for e in found.events if e.type == "dead_air"]
 
 def said(role: str, start: float, end: float, text: str, prob: float = 0.9) -> Utterance:
     """``text`` spoken evenly from ``start`` to ``end``."""
@@ -111,8 +111,8 @@ def test_dead_air_only_between_speech():
     found = run(conv(speech))
     assert found.metrics["dead_air"] == {"count": 1, "total_s": 6.0, "longest_s": 6.0}
     (ev,) = dead_air(found)
-    assert (ev["type"], ev["start"], ev["end"], ev["duration_s"], ev["by"]) == ("dead_air", 20.0, 26.0, 6.0, None)
-    assert ev["confidence"] == 1.0
+    assert (ev.type, ev.start, ev.end, ev.duration_s, ev.by) == ("dead_air", 20.0, 26.0, 6.0, None)
+    assert ev.confidence == 1.0
 
 
 def test_dead_air_threshold_comes_from_the_options():
@@ -135,12 +135,12 @@ def test_one_party_quiet_while_the_other_speaks_is_no_dead_air():
 def test_diarized_dead_air_is_less_sure():
     c = conv([("agent", 0.0, 5.0, GREETING), ("customer", 10.0, 15.0, EXPLAIN)], source="diarization")
     (ev,) = dead_air(run(c))
-    assert ev["confidence"] == pytest.approx(0.8)
+    assert ev.confidence == pytest.approx(0.8)
 
 
 def test_the_longest_monologue_of_each_party_is_an_event():
     c = conv([("customer", 0.0, 6.0, EXPLAIN), ("agent", 6.2, 6.5, "ja"), ("customer", 6.6, 12.0, EXPLAIN),
               ("agent", 13.0, 15.0, REPLY)])
-    mono = {e["by"]: e for e in run(c).events if e["type"] == "monologue"}
+    mono = {e.by: e for e in run(c).events if e.type == "monologue"}
     assert set(mono) == {"agent", "customer"}
-    assert mono["customer"]["duration_s"] == run(c).metrics["longest_monologue_s"]["customer"] == 12.0
+    assert mono["customer"].duration_s == run(c).metrics["longest_monologue_s"]["customer"] == 12.0

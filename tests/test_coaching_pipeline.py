@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from coach.evaluate import event_f1
+from coach.evaluate import event_f1, pooled
 from conftest import SAMPLES
 
 pytestmark = pytest.mark.models
@@ -24,12 +24,8 @@ def _truth(stem: str) -> dict:
 
 
 def _pooled_f1(sample_reports, kind: str) -> float:
-    tp = pred = gold = 0
-    for stem, report in sample_reports.items():
-        s = event_f1(list(report.events), _truth(stem)["utterances"], kind)
-        tp, pred, gold = tp + s.true_positives, pred + s.predicted, gold + s.expected
-    precision, recall = tp / pred if pred else 0.0, tp / gold if gold else 0.0
-    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return pooled(event_f1(report.events, _truth(stem)["utterances"], kind)
+                  for stem, report in sample_reports.items()).f1
 
 
 def test_all_five_calls_are_analysed(sample_reports):
@@ -53,9 +49,9 @@ def test_backchannel_f1(sample_reports):
 def test_the_interrupting_agent(sample_reports):
     r = sample_reports["call_agent_interrupts"]
     assert r.metrics["interruptions"]["by_agent"] == 3 and r.metrics["interruptions"]["by_customer"] == 0
-    ints = [e for e in r.events if e["type"] == "interruption"]
-    assert all(e["by"] == "agent" and e["interrupted"] == "customer" and e["interrupted_text"] for e in ints)
-    assert {e["kind"] for e in ints} == {"competitive", "cooperative"}
+    ints = [e for e in r.events if e.type == "interruption"]
+    assert all(e.by == "agent" and e.interrupted == "customer" and e.interrupted_text for e in ints)
+    assert {e.kind for e in ints} == {"competitive", "cooperative"}
     assert r.metrics["phases"]["summaries"] == 0
     assert any("uitlegde" in m["title"] for m in r.reflection["moments"])
 
@@ -63,7 +59,7 @@ def test_the_interrupting_agent(sample_reports):
 def test_the_interrupting_customer(sample_reports):
     r = sample_reports["call_customer_interrupts"]
     assert r.metrics["interruptions"]["by_customer"] == 2 and r.metrics["interruptions"]["by_agent"] == 0
-    kinds = sorted(e["kind"] for e in r.events if e["type"] == "interruption")
+    kinds = sorted(e.kind for e in r.events if e.type == "interruption")
     assert kinds == ["butting_in", "competitive"]
     assert r.metrics["phases"]["summary_confirmed"] is True
     assert r.metrics["backchannels"]["agent"] >= 2
@@ -72,9 +68,9 @@ def test_the_interrupting_customer(sample_reports):
 def test_events_carry_times_words_and_confidence(sample_reports):
     for stem, report in sample_reports.items():
         for e in report.events:
-            assert e["start"] <= e["end"], (stem, e)
-            if e["type"] in ("interruption", "backchannel", "summary", "solution", "question", "empathy"):
-                assert "text" in e and 0.0 <= e["confidence"] <= 1.0, (stem, e)
+            assert e.start <= e.end, (stem, e)
+            if e.type in ("interruption", "backchannel", "summary", "solution", "question", "empathy"):
+                assert isinstance(e.text, str) and 0.0 <= e.confidence <= 1.0, (stem, e)
 
 
 def test_reflection_is_open_questions_without_judgement(sample_reports):

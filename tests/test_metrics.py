@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from coach.analysis import Findings, analyze_conversation, analyzers
+from coach.analysis.events import Event
 from coach.analysis.timing import timing_metrics
 from coach.conversation import Conversation, Turn, Utterance, Word
 
@@ -41,12 +42,12 @@ def test_speech_rate():
 
 def test_analyzers_merge_metrics_and_sort_events():
     def late(*_):
-        return Findings(metrics={"a": 1}, events=({"type": "x", "start": 5.0},))
+        return Findings(metrics={"a": 1}, events=(Event(type="x", by=None, start=5.0, end=5.0),))
 
     def early(*_):
-        return Findings(metrics={"b": 2}, events=({"type": "y", "start": 1.0},))
+        return Findings(metrics={"b": 2}, events=(Event(type="y", by=None, start=1.0, end=1.0),))
 
     found = analyze_conversation(conv([]), only=[("late", late), ("early", early)])
     assert found.metrics == {"a": 1, "b": 2}
-    assert [e["type"] for e in found.events] == ["y", "x"]
+    assert [e.type for e in found.events] == ["y", "x"]
     assert analyzers(), "the default analyzers are registered"

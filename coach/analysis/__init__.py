@@ -3,8 +3,10 @@
 Each analyzer is ``fn(conversation, options, lexicon) -> Findings`` and is listed in
 ``analyzers()``; ``analyze_conversation`` runs them all, merges their metrics and events, and
 picks the moments for reflection from them.
-Events are dicts with at least ``type``, ``by`` (role), ``start``, ``end`` (seconds), ``text`` (the
-words involved) and ``confidence`` (0-1: how sure the observation is).
+Events are immutable ``Event`` values (``coach.analysis.events``: ``type``, ``by`` (role), ``start``,
+``end`` (seconds), ``text`` (the words involved), ``confidence`` (0-1: how sure the observation is),
+and the fields of their type); metrics are the JSON-ready parts that the analyzers' typed metric
+groups (``coach.analysis.metrics``) give.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from typing import Callable
 
 from ..config import AnalysisOptions
 from ..conversation import Conversation
+from .events import Event
 from .lexicon import Lexicon, load_lexicon
 
 
 @dataclass(frozen=True)
 class Findings:
-    metrics: dict = field(default_factory=dict)
-    events: tuple[dict, ...] = ()
+    metrics: dict = field(default_factory=dict)  # name -> JSON value, as in analysis.json's ``metrics``
+    events: tuple[Event, ...] = ()
     reflection: dict = field(default_factory=lambda: {"moments": [], "questions": []})
 
 
@@ -44,12 +47,12 @@ def analyze_conversation(conv: Conversation, options: AnalysisOptions | None = N
     options = options or AnalysisOptions()
     lexicon = lexicon or load_lexicon()
     metrics: dict = {}
-    events: list[dict] = []
+    events: list[Event] = []
     for _name, fn in only or analyzers():
         found = fn(conv, options, lexicon)
         metrics.update(found.metrics)
         events.extend(found.events)
-    events.sort(key=lambda e: (e.get("start", 0.0), e.get("type", "")))
+    events.sort(key=lambda e: (e.start, e.type))
     from .reflection import reflect
 
     return Findings(metrics=metrics, events=tuple(events), reflection=reflect(conv, events, metrics, options))

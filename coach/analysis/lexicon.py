@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Iterable
 
 from ..config import read_toml
 from ..errors import CoachError
@@ -21,6 +22,8 @@ from ..errors import CoachError
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
 # words that may stand anywhere in a phrase without changing it ("daar kan ik helaas niets aan doen")
 FILLERS = frozenset({"helaas", "ook", "gewoon", "even", "eigenlijk", "nou"})
+STRICT_FUZZY = 0.9  # single words at a question's start and time words: "zorgen" must not pass for "morgen"
+MIN_CONTENT_LEN = 3  # shorter tokens are never content words
 
 
 @dataclass(frozen=True)
@@ -31,13 +34,40 @@ class Lexicon:
     def get(self, name: str) -> tuple[str, ...]:
         return self.lists.get(name, ())
 
+    @cached_property
+    def stopwords(self) -> frozenset[str]:
+        """The tokens of the ``[stopwords]`` list: words that carry no topic."""
+        return frozenset(t for p in self.get("stopwords") for t in tokens(p))
+
+    def content_words(self, toks: Iterable[str]) -> list[str]:
+        """The tokens (see ``tokens``) that carry a topic: not in ``[stopwords]``, at least
+        ``MIN_CONTENT_LEN`` letters; in their order, repeats kept."""
+        stop = self.stopwords
+        return [t for t in toks if len(t) >= MIN_CONTENT_LEN and t not in stop]
+
+
+def lexicon_file(path: str = "", language: str = "nl") -> Path:
+    """The lexicon file in use: ``path``, or the packaged one for ``language`` (Dutch when there is none)."""
+    p = Path(path) if path else LEXICON_DIR / f"{language}.toml"
+    return p if path or p.is_file() else LEXICON_DIR / "nl.toml"
+
+
+def load_lexicon(path: str = "", language: str = "nl") -> Lexicon:
+    """The lexicon at ``path``, or the packaged one for ``language`` (Dutch when there is none).
+
+    Read again when the file changes (a long-lived batch or Dask worker sees a team's edit)."""
+    p = lexicon_file(path, language)
+    try:
+        st = p.stat()
+        stamp = (st.st_size, st.st_mtime_ns)
+    except OSError:
+        stamp = None  # read_toml says what is wrong
+    return _load(str(p), stamp)
+
 
 @lru_cache(maxsize=8)
-def load_lexicon(path: str = "", language: str = "nl") -> Lexicon:
-    """The lexicon at ``path``, or the packaged one for ``language`` (Dutch when there is none)."""
-    p = Path(path) if path else LEXICON_DIR / f"{language}.toml"
-    if not path and not p.is_file():
-        p = LEXICON_DIR / "nl.toml"
+def _load(path: str, stamp: tuple[int, int] | None) -> Lexicon:  # stamp: part of the cache key only
+    p = Path(path)
     data = read_toml(p, "lexicon file")
     lists = {}
     for name, table in data.items():

@@ -28,7 +28,10 @@ from dataclasses import dataclass
 from ..config import AnalysisOptions
 from ..conversation import ROLES, Conversation, Word, merge_regions
 from . import Findings
+from .events import Backchannel, Event, Interruption, Overlap
 from .lexicon import Lexicon, find_phrases, tokens
+from .metrics import INTERRUPTION_KINDS, BackchannelMetrics, InterruptionMetrics, PerRole
+from .sentences import word_sentences
 
 JOIN_GAP_S = 0.5  # pauses shorter than this do not split a contribution
 SIMULTANEOUS_S = 0.2  # starting within this of the other party is a simultaneous start, not an interruption
@@ -98,8 +101,11 @@ def _is_cue_only(c: Contribution, lex: Lexicon, fuzzy: float) -> tuple[bool, flo
     return covered | hums == set(range(len(toks))), score
 
 
-def _ends_with_question(c: Contribution | None) -> bool:
-    return bool(c and c.words and c.words[-1].text.rstrip().endswith("?"))
+def _ends_with_question(c: Contribution | None, lex: Lexicon, fuzzy: float) -> bool:
+    """The contribution's last sentence is a question (``Sentence.question_kind``: a "?", or
+    unpunctuated with a question word, a finite verb first, or a tag such as "klopt dat")."""
+    sentences = word_sentences(c.role, c.words) if c is not None else []
+    return bool(sentences) and sentences[-1].question_kind(lex, fuzzy) is not None
 
 
 def _mean_prob(words: tuple[Word, ...]) -> float:
@@ -107,8 +113,8 @@ def _mean_prob(words: tuple[Word, ...]) -> float:
 
 
 def classify_backchannel(c: Contribution, conv_parts: dict[str, list[Contribution]], opts: AnalysisOptions,
-                         lex: Lexicon) -> dict | None:
-    """An event dict if contribution ``c`` is a back-channel, else None."""
+                         lex: Lexicon) -> Backchannel | None:
+    """A ``Backchannel`` event if contribution ``c`` is a back-channel, else None."""
     them = conv_parts[other(c.role)]
     cue_only, cue_score = _is_cue_only(c, lex, opts.fuzzy_match)
     # words Whisper was unsure of are often a hum misheard ("Gaan hem" for "hm hm"): not counted
@@ -120,7 +126,7 @@ def classify_backchannel(c: Contribution, conv_parts: dict[str, list[Contributio
     before = during or _last_before(them, c.start)
     if before is None or (during is None and c.start - before.end > opts.backchannel_gap_s):
         return None  # the other party was not talking just before
-    if during is None and _ends_with_question(before):
+    if during is None and _ends_with_question(before, lex, opts.fuzzy_match):
         return None  # an answer to a question takes the turn, however short
     after = _speaking_at(them, c.end) or _first_after(them, c.end)
     if after is None or after.start - c.end > opts.backchannel_gap_s:
@@ -133,14 +139,14 @@ def classify_backchannel(c: Contribution, conv_parts: dict[str, list[Contributio
         basis, confidence = "timing+words", round(0.7 + 0.3 * cue_score * _mean_prob(c.words), 3)
     else:
         basis, confidence = "timing", round(0.5 + 0.3 * _mean_prob(c.words), 3)
-    return {"type": "backchannel", "by": c.role, "start": round(c.start, 2), "end": round(c.end, 2),
-            "text": c.text, "basis": basis, "overlapping": during is not None, "confidence": confidence}
+    return Backchannel(by=c.role, start=round(c.start, 2), end=round(c.end, 2), text=c.text, basis=basis,
+                       overlapping=during is not None, confidence=confidence)
 
 
 def overlaps_and_backchannels(conv: Conversation, opts: AnalysisOptions, lex: Lexicon) -> Findings:
     parts = contributions(conv)
-    events: list[dict] = []
-    backchannel_at: dict[tuple[str, float], dict] = {}
+    events: list[Event] = []
+    backchannel_at: dict[tuple[str, float], Backchannel] = {}
     source_factor = 1.0 if conv.speaker_source == "channels" else 0.8  # diarized regions are less exact
     for role in ROLES:
         for c in parts[role]:
@@ -149,8 +155,6 @@ def overlaps_and_backchannels(conv: Conversation, opts: AnalysisOptions, lex: Le
                 backchannel_at[(role, c.start)] = ev
                 events.append(ev)
 
-    interruptions = {r: 0 for r in ROLES}
-    kinds = {r: {"competitive": 0, "cooperative": 0, "butting_in": 0} for r in ROLES}
     for role in ROLES:
         them = parts[other(role)]
         for c in parts[role]:
@@ -162,60 +166,45 @@ def overlaps_and_backchannels(conv: Conversation, opts: AnalysisOptions, lex: Le
             if overlap <= 0:
                 continue
             both = [w for w in c.words + host.words if w.end > c.start and w.start < overlap_end]
-            base = {"type": "overlap", "by": role, "start": round(c.start, 2), "end": round(overlap_end, 2),
-                    "overlap_s": round(overlap, 2), "text": " ".join(w.text for w in sorted(both, key=lambda w: w.start)),
-                    "confidence": round(source_factor, 2)}
             if (role, c.start) in backchannel_at or (host.role, host.start) in backchannel_at:
-                events.append(base | {"kind": "backchannel"})
-                continue
-            if c.start - host.start < SIMULTANEOUS_S:
-                events.append(base | {"kind": "simultaneous_start"})  # both began together: nobody interrupted
-                continue
-            if overlap < opts.interruption_min_overlap_s:
-                events.append(base | {"kind": "brief"})
-                continue
-            if c.end < host.end:
+                kind = "backchannel"
+            elif c.start - host.start < SIMULTANEOUS_S:
+                kind = "simultaneous_start"  # both began together: nobody interrupted
+            elif overlap < opts.interruption_min_overlap_s:
+                kind = "brief"
+            elif c.end < host.end:
                 kind = "butting_in"  # the interrupter gave up; the other kept the floor
             elif host.end - c.start <= opts.competitive_stop_s:
                 kind = "competitive"  # the other stopped soon: the floor was taken
             else:
                 kind = "cooperative"  # the other finished anyway, then the interrupter went on
-            interruptions[role] += 1
-            kinds[role][kind] += 1
-            events.append(base | {"kind": kind})
+            events.append(Overlap(by=role, start=round(c.start, 2), end=round(overlap_end, 2),
+                                  overlap_s=round(overlap, 2), kind=kind,
+                                  text=" ".join(w.text for w in sorted(both, key=lambda w: w.start)),
+                                  confidence=round(source_factor, 2)))
+            if kind not in INTERRUPTION_KINDS:
+                continue  # an overlap, no interruption
             since = _floor_start(host, parts, backchannel_at)
             said_before = [w for h in them if since <= h.start <= host.start for w in h.words if w.start < c.start]
             confidence = source_factor * (0.6 + 0.4 * min(1.0, overlap / 1.0))
-            events.append({
-                "type": "interruption", "by": role, "interrupted": host.role, "start": round(c.start, 2),
-                "end": round(c.end, 2), "overlap_s": round(overlap, 2), "kind": kind, "text": c.text,
-                "interrupted_text": " ".join(w.text for w in said_before[-12:]).strip(),
-                "interrupted_had_spoken_s": round(c.start - since, 2),
-                "while_explaining": c.start - since >= EXPLAINING_S,
-                "confidence": round(confidence, 3),
-            })
+            events.append(Interruption(
+                by=role, interrupted=host.role, start=round(c.start, 2), end=round(c.end, 2),
+                overlap_s=round(overlap, 2), kind=kind, text=c.text,
+                interrupted_text=" ".join(w.text for w in said_before[-12:]).strip(),
+                interrupted_had_spoken_s=round(c.start - since, 2),
+                while_explaining=c.start - since >= EXPLAINING_S,
+                confidence=round(confidence, 3),
+            ))
 
-    bcs = [e for e in events if e["type"] == "backchannel"]
-    talk = {r: sum(c.duration for c in parts[r]) for r in ROLES}
-    per_min = {r: round(sum(1 for e in bcs if e["by"] == r) / (talk[other(r)] / 60), 2) if talk[other(r)] > 0 else 0.0
-               for r in ROLES}
-    metrics = {
-        "interruptions": {"by_agent": interruptions["agent"], "by_customer": interruptions["customer"],
-                          "kinds": kinds},
-        "backchannels": {
-            "agent": sum(1 for e in bcs if e["by"] == "agent"),
-            "customer": sum(1 for e in bcs if e["by"] == "customer"),
-            "agent_per_min_customer_speech": per_min["agent"],
-            "customer_per_min_agent_speech": per_min["customer"],
-            "longest_customer_stretch_without_s": round(_longest_without(parts, bcs, backchannel_at), 1),
-            "from_timing_only": sum(1 for e in bcs if e["basis"] == "timing"),
-        },
-    }
+    bcs = [e for e in events if isinstance(e, Backchannel)]
+    talk = PerRole.of(lambda r: sum(c.duration for c in parts[r]))
+    metrics = (InterruptionMetrics.of(e for e in events if isinstance(e, Interruption)).to_dict()
+               | BackchannelMetrics.of(bcs, talk, _longest_without(parts, bcs, backchannel_at)).to_dict())
     return Findings(metrics=metrics, events=tuple(events))
 
 
 def _floor_start(host: Contribution, parts: dict[str, list[Contribution]],
-                 backchannel_at: dict[tuple[str, float], dict]) -> float:
+                 backchannel_at: dict[tuple[str, float], Backchannel]) -> float:
     """When ``host``'s party took the floor: back over their own pauses, as long as the other
     party said nothing but back-channels in between."""
     mine = [c for c in parts[host.role] if c.start <= host.start]
@@ -228,12 +217,12 @@ def _floor_start(host: Contribution, parts: dict[str, list[Contribution]],
     return start
 
 
-def _longest_without(parts: dict[str, list[Contribution]], bcs: list[dict],
-                     backchannel_at: dict[tuple[str, float], dict]) -> float:
+def _longest_without(parts: dict[str, list[Contribution]], bcs: list[Backchannel],
+                     backchannel_at: dict[tuple[str, float], Backchannel]) -> float:
     """Longest stretch of customer speech (seconds of their talk, pauses not counted) in which the
     agent gave no back-channel. A stretch ends when the agent takes the turn."""
     agent_turns = [c for c in parts["agent"] if ("agent", c.start) not in backchannel_at]
-    marks = sorted([e["start"] for e in bcs if e["by"] == "agent"] + [c.start for c in agent_turns])
+    marks = sorted([e.start for e in bcs if e.by == "agent"] + [c.start for c in agent_turns])
     longest, current, last_mark = 0.0, 0.0, float("-inf")
     for c in parts["customer"]:
         if ("customer", c.start) in backchannel_at:

@@ -13,23 +13,18 @@ when a solution comes with no summary before it, and null when the call has no s
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..config import AnalysisOptions
 from ..conversation import Conversation, Word
 from . import Findings
+from .events import Confirmation, Event, Solution, Summary
 from .lexicon import Lexicon, find_phrases, tokens
+from .metrics import PhaseMetrics
 from .sentences import Sentence, conversation_sentences
 
 CONFIRM_WITHIN_S = 6.0  # the customer's confirmation follows the summary within this
 MIN_PARAPHRASE_WORDS = 3
-FALLBACK_STOPWORDS = frozenset(
-    "de het een en of maar dus dat dit die deze wat wie waar hoe ik u je jij we wij ze zij hij mijn uw "
-    "is zijn was waren ben bent heeft hebt heb heeft had wordt worden werd kan kunt kunnen wil wilt zal "
-    "zou moet mag in op aan van voor met bij naar om uit tot over door als er al nog ook niet geen wel "
-    "ja nee oké dan toen nu hier daar even zo heel echt gewoon me mij hem haar ons onze".split())
-
-
-def content_words(text: str, stopwords: frozenset[str]) -> set[str]:
-    return {t for t in tokens(text) if t not in stopwords and len(t) > 2}
 
 
 def _confidence(score: float, words: tuple[Word, ...]) -> float:
@@ -37,69 +32,62 @@ def _confidence(score: float, words: tuple[Word, ...]) -> float:
 
 
 def summary_and_solution(conv: Conversation, opts: AnalysisOptions, lex: Lexicon) -> Findings:
-    stop = frozenset(lex.get("stopwords")) or FALLBACK_STOPWORDS
     sents = conversation_sentences(conv)
     customer_spoke_at = next((s.start for s in sents if s.role == "customer"), None)
-    summaries: list[dict] = []
-    solutions: list[dict] = []
+    summaries: list[Summary] = []
+    solutions: list[Solution] = []
     said_by_customer: set[str] = set()
     last_summary = -2  # index of the sentence that last added to a summary
     for i, s in enumerate(sents):
         if s.role == "customer":
-            said_by_customer |= content_words(s.text, stop)
+            said_by_customer |= set(lex.content_words(s.toks))
             continue
         if customer_spoke_at is None or s.start < customer_spoke_at:
             continue  # the greeting
-        toks = tokens(s.text)
-        phrase = find_phrases(toks, lex.get("summary"), opts.fuzzy_match)
-        mine = content_words(s.text, stop)
+        phrase = find_phrases(s.toks, lex.get("summary"), opts.fuzzy_match)
+        mine = set(lex.content_words(s.toks))
         shared = mine & said_by_customer
         paraphrase = (len(shared) >= MIN_PARAPHRASE_WORDS and mine
                       and len(shared) / len(mine) >= opts.summary_min_content_overlap)
-        solution = [] if s.is_question else find_phrases(toks, lex.get("solution"), opts.fuzzy_match)
+        asked = s.question_kind(lex, opts.fuzzy_match) is not None
+        solution = [] if asked else find_phrases(s.toks, lex.get("solution"), opts.fuzzy_match)
         if (phrase or paraphrase) and not solution:
             score = max([m.score for m in phrase] + ([0.7] if paraphrase else []))
             if summaries and last_summary == i - 1:
                 # the same summary goes on ("Als ik het goed begrijp, ... . Klopt dat?")
                 ev = summaries[-1]
-                ev.update(end=round(s.end, 2), text=f"{ev['text']} {s.text}",
-                          shared_words=sorted(set(ev["shared_words"]) | shared),
-                          phrase=ev["phrase"] or (phrase[0].phrase if phrase else None))
+                summaries[-1] = replace(ev, end=round(s.end, 2), text=f"{ev.text} {s.text}",
+                                        shared_words=tuple(sorted(set(ev.shared_words) | shared)),
+                                        phrase=ev.phrase or (phrase[0].phrase if phrase else None))
             else:
-                summaries.append({"type": "summary", "by": "agent", "start": round(s.start, 2),
-                                  "end": round(s.end, 2), "text": s.text, "basis": "phrase" if phrase else "paraphrase",
-                                  "phrase": phrase[0].phrase if phrase else None, "shared_words": sorted(shared),
-                                  "confirmed": False, "confidence": _confidence(score, s.words)})
+                summaries.append(Summary(by="agent", start=round(s.start, 2), end=round(s.end, 2), text=s.text,
+                                         basis="phrase" if phrase else "paraphrase",
+                                         phrase=phrase[0].phrase if phrase else None,
+                                         shared_words=tuple(sorted(shared)), confidence=_confidence(score, s.words)))
             last_summary = i
         elif solution:
-            solutions.append({"type": "solution", "by": "agent", "start": round(s.start, 2), "end": round(s.end, 2),
-                              "text": s.text, "phrase": solution[0].phrase,
-                              "confidence": _confidence(solution[0].score, s.words)})
+            solutions.append(Solution(by="agent", start=round(s.start, 2), end=round(s.end, 2), text=s.text,
+                                      phrase=solution[0].phrase, confidence=_confidence(solution[0].score, s.words)))
 
-    events: list[dict] = [*summaries, *solutions]
-    for ev in summaries:
-        confirmed = _confirmation([x for x in sents if x.start >= ev["end"] - 0.05], ev["end"], lex, opts)
+    confirmations: list[Confirmation] = []
+    for k, ev in enumerate(summaries):
+        confirmed = _confirmation([x for x in sents if x.start >= ev.end - 0.05], ev.end, lex, opts)
         if confirmed is not None:
-            ev["confirmed"] = True
-            events.append(_confirmation_event(confirmed))
+            summaries[k] = replace(ev, confirmed=True)
+            confirmations.append(_confirmation_event(confirmed))
+    events: list[Event] = [*summaries, *solutions, *confirmations]
     first_summary = summaries[0] if summaries else None
     first_solution = solutions[0] if solutions else None
-    if first_solution is None:
-        verdict = None
-    else:
-        verdict = first_summary is not None and first_summary["start"] < first_solution["start"]
-    return Findings(metrics={
-        "summary_before_solution": verdict,
-        "phases": {"first_summary_s": first_summary["start"] if first_summary else None,
-                   "summary_confirmed": bool(first_summary and first_summary["confirmed"]),
-                   "first_solution_s": first_solution["start"] if first_solution else None,
-                   "summaries": len(summaries), "solutions": len(solutions)},
-    }, events=tuple(events))
+    return Findings(metrics=PhaseMetrics(
+        first_summary_s=first_summary.start if first_summary else None,
+        summary_confirmed=bool(first_summary and first_summary.confirmed),
+        first_solution_s=first_solution.start if first_solution else None,
+        summaries=len(summaries), solutions=len(solutions)).to_dict(), events=tuple(events))
 
 
-def _confirmation_event(s: Sentence) -> dict:
-    return {"type": "confirmation", "by": "customer", "start": round(s.start, 2), "end": round(s.end, 2),
-            "text": s.text, "confidence": _confidence(1.0, s.words)}
+def _confirmation_event(s: Sentence) -> Confirmation:
+    return Confirmation(by="customer", start=round(s.start, 2), end=round(s.end, 2), text=s.text,
+                        confidence=_confidence(1.0, s.words))
 
 
 def _confirmation(after: list[Sentence], summary_end: float, lex: Lexicon, opts: AnalysisOptions) -> Sentence | None:
@@ -108,7 +96,7 @@ def _confirmation(after: list[Sentence], summary_end: float, lex: Lexicon, opts:
         if s.start - summary_end > CONFIRM_WITHIN_S:
             return None
         if s.role == "customer":
-            head = tokens(s.text)[:4]
+            head = s.toks[:4]
             if "maar" in head:
                 return None  # "ja, maar ..." corrects the summary
             return s if find_phrases(head, lex.get("confirmation"), opts.fuzzy_match) else None

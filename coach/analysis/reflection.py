@@ -7,8 +7,12 @@ by a fixed order of interest, then shown in time order.
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from ..config import AnalysisOptions
 from ..conversation import Conversation
+from .events import (Agreement, DeadAir, DoorClosing, Empathy, Event, Interruption, Monologue, PhraseEvent, Question,
+                     Solution, Summary)
 
 
 def clock(t: float) -> str:
@@ -94,48 +98,49 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
 CONFIRMED = {"nl": "De klant bevestigde het. ", "en": "The customer confirmed it. "}
 
 
-def _candidates(events: list[dict], metrics: dict) -> list[tuple[int, dict]]:
+def _candidates(events: Iterable[Event], metrics: dict) -> list[tuple[int, dict]]:
     """(priority, moment) pairs; a lower priority number is more worth reflecting on."""
     out: list[tuple[int, dict]] = []
 
-    def add(priority: int, e: dict, kind: str, quote: str = "", seconds: float = 0.0) -> None:
-        fields = {"t": clock(e["start"]), "q": quote, "n": f"{seconds:.0f}",
-                  "p": e.get("phrase") or _quote(e.get("text", ""), 6)}
-        text = {lang: (title.format(**fields), question.format(**fields, c=CONFIRMED[lang] if e.get("confirmed")
-                                                                        else ""))
+    def add(priority: int, e: Event, kind: str, quote: str = "", seconds: float = 0.0) -> None:
+        phrase = e.phrase if isinstance(e, (PhraseEvent, Summary, Solution)) else None
+        fields = {"t": clock(e.start), "q": quote, "n": f"{seconds:.0f}", "p": phrase or _quote(e.text, 6)}
+        confirmed = isinstance(e, Summary) and e.confirmed
+        text = {lang: (title.format(**fields), question.format(**fields, c=CONFIRMED[lang] if confirmed else ""))
                 for lang, (title, question) in TEMPLATES[kind].items()}
-        out.append((priority, {"start": e["start"], "end": e["end"], "type": e["type"], "kind": kind,
+        out.append((priority, {"start": e.start, "end": e.end, "type": e.type, "kind": kind,
                                "title": text["nl"][0], "question": text["nl"][1],
                                "en": {"title": text["en"][0], "question": text["en"][1]},
-                               "confidence": e.get("confidence")}))
+                               "confidence": e.confidence}))
 
+    events = list(events)
     for e in events:
-        if e["type"] == "interruption" and e["by"] == "agent":
-            if e.get("while_explaining"):
-                add(0, e, "interrupt_explaining", _quote_end(e["interrupted_text"]))
+        if isinstance(e, Interruption) and e.by == "agent":
+            if e.while_explaining:
+                add(0, e, "interrupt_explaining", _quote_end(e.interrupted_text))
             else:
                 add(2, e, "interrupt")
-        elif e["type"] == "interruption" and e["by"] == "customer":
-            add(3, e, "interrupted_by_customer", _quote(e["text"], 8))
-        elif e["type"] == "summary":
-            add(4, e, "summary", _quote(e["text"], 10))
-        elif e["type"] == "door_closing":
-            add(3, e, "door_closing", _quote(e["text"], 10))
-        elif e["type"] == "question" and e.get("kind") == "open":
-            add(7, e, "open_question", _quote(e["text"], 10))
-        elif e["type"] == "empathy":
-            add(8, e, "empathy", _quote(e["text"], 10))
-        elif e["type"] == "agreement":
-            add(9, e, "agreement", _quote(e["text"], 10))
-        elif e["type"] == "dead_air":
-            add(5, e, "dead_air", seconds=e["duration_s"])
-    longest = max((e for e in events if e["type"] == "monologue" and e["by"] == "customer"),
-                  key=lambda e: e["end"] - e["start"], default=None)
+        elif isinstance(e, Interruption) and e.by == "customer":
+            add(3, e, "interrupted_by_customer", _quote(e.text, 8))
+        elif isinstance(e, Summary):
+            add(4, e, "summary", _quote(e.text, 10))
+        elif isinstance(e, DoorClosing):
+            add(3, e, "door_closing", _quote(e.text, 10))
+        elif isinstance(e, Question) and e.kind == "open":
+            add(7, e, "open_question", _quote(e.text, 10))
+        elif isinstance(e, Empathy):
+            add(8, e, "empathy", _quote(e.text, 10))
+        elif isinstance(e, Agreement):
+            add(9, e, "agreement", _quote(e.text, 10))
+        elif isinstance(e, DeadAir):
+            add(5, e, "dead_air", seconds=e.duration_s)
+    longest = max((e for e in events if isinstance(e, Monologue) and e.by == "customer"),
+                  key=lambda e: e.duration, default=None)
     if longest is not None:
-        add(6, longest, "customer_story", seconds=longest["end"] - longest["start"])
-    solutions = [e for e in events if e["type"] == "solution"]
+        add(6, longest, "customer_story", seconds=longest.duration)
+    solutions = [e for e in events if isinstance(e, Solution)]
     if solutions and metrics.get("summary_before_solution") is False:
-        add(1, solutions[0], "solution_without_summary", _quote(solutions[0]["text"], 10))
+        add(1, solutions[0], "solution_without_summary", _quote(solutions[0].text, 10))
     return out
 
 
@@ -163,7 +168,7 @@ def general_questions(metrics: dict, language: str = "nl") -> list[str]:
     return questions
 
 
-def reflect(conv: Conversation, events: list[dict], metrics: dict, opts: AnalysisOptions) -> dict:
+def reflect(conv: Conversation, events: Iterable[Event], metrics: dict, opts: AnalysisOptions) -> dict:
     """Pick up to ``opts.reflection_moments`` moments (the most telling first; quieter ones such as an
     open question or the customer's longest story fill up to three), shown in time order."""
     chosen: list[dict] = []

@@ -12,6 +12,7 @@ import html
 import os
 from pathlib import Path
 
+from ..analysis.events import DeadAir, Overlap
 from .view import View, clock, excerpt, general_questions, moment_text
 
 COLORS = {"agent": "#2563eb", "customer": "#d97706"}
@@ -123,23 +124,23 @@ def _timeline(view: View) -> str:
     marks = {"backchannel": ("#10b981", "·"), "interruption": ("#dc2626", "!"), "summary": ("#7c3aed", "S"),
              "solution": ("#0f766e", "O")}
     for ev in r.events:
-        kind = ev.get("type")
-        if kind == "overlap" and ev.get("kind") not in ("backchannel",):
-            parts.append(f'<rect class="overlap" x="{x(ev["start"])}" y="16" width="'
-                         f'{max(float(x(ev["end"])) - float(x(ev["start"])), 1):.1f}" height="{2 * lane}" '
+        kind = ev.type
+        if isinstance(ev, Overlap) and ev.kind != "backchannel":
+            parts.append(f'<rect class="overlap" x="{x(ev.start)}" y="16" width="'
+                         f'{max(float(x(ev.end)) - float(x(ev.start)), 1):.1f}" height="{2 * lane}" '
                          f'fill="#dc2626" opacity=".15"/>')
-        elif kind == "dead_air":
-            parts.append(f'<rect class="dead-air" x="{x(ev["start"])}" y="16" width="'
-                         f'{max(float(x(ev["end"])) - float(x(ev["start"])), 1):.1f}" height="{2 * lane}" '
+        elif isinstance(ev, DeadAir):
+            parts.append(f'<rect class="dead-air" x="{x(ev.start)}" y="16" width="'
+                         f'{max(float(x(ev.end)) - float(x(ev.start)), 1):.1f}" height="{2 * lane}" '
                          f'fill="#9ca3af" opacity=".2"/>')
         elif kind in marks:
             color, sym = marks[kind]
-            y = rows.get(ev.get("by"), y_ev) if kind == "backchannel" else y_ev
-            parts.append(f'<g class="mark {kind}" data-start="{ev["start"]:.2f}" data-end="{ev["end"]:.2f}">'
-                         f'<circle cx="{x(ev["start"])}" cy="{y + (11 if kind == "backchannel" else 10)}" r="7" '
-                         f'fill="{color}"/><text x="{x(ev["start"])}" y="{y + (15 if kind == "backchannel" else 14)}" '
+            y = rows.get(ev.by, y_ev) if kind == "backchannel" else y_ev
+            parts.append(f'<g class="mark {kind}" data-start="{ev.start:.2f}" data-end="{ev.end:.2f}">'
+                         f'<circle cx="{x(ev.start)}" cy="{y + (11 if kind == "backchannel" else 10)}" r="7" '
+                         f'fill="{color}"/><text x="{x(ev.start)}" y="{y + (15 if kind == "backchannel" else 14)}" '
                          f'font-size="10" fill="#fff" text-anchor="middle">{e(sym)}</text>'
-                         f'<title>{e(kind)} {clock(ev["start"])} {e(view.clean(ev.get("text", "")))}</title></g>')
+                         f'<title>{e(kind)} {clock(ev.start)} {e(view.clean(ev.text))}</title></g>')
     step = 10 if dur <= 120 else 30 if dur <= 600 else 60
     for k in range(0, int(dur) + 1, step):
         parts.append(f'<text x="{x(k)}" y="145" font-size="10" fill="#6b7280">{clock(k)}</text>')

@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..analysis.events import Event
 from ..conversation import Conversation, Turn, Utterance
 
 SCHEMA_VERSION = "1"
@@ -47,7 +48,7 @@ class CallReport:
     call: CallInfo
     conversation: Conversation
     metrics: dict = field(default_factory=dict)
-    events: tuple[dict, ...] = ()
+    events: tuple[Event, ...] = ()
     reflection: dict = field(default_factory=lambda: {"moments": [], "questions": []})
     prosody: dict = field(default_factory=dict)  # pitch/energy per party over time (coach.prosody)
     timings: dict = field(default_factory=dict)
@@ -65,7 +66,7 @@ class CallReport:
             "turns": [t.to_dict() for t in conv.turns],
             "roles": dict(conv.roles),
             "metrics": self.metrics,
-            "events": list(self.events),
+            "events": [e.to_dict() for e in self.events],
             "reflection": self.reflection,
             "prosody": self.prosody,
             "timings": self.timings,
@@ -87,7 +88,8 @@ class CallReport:
             roles=dict(d.get("roles", {})),
             turns=tuple(Turn.from_dict(t) for t in d.get("turns", [])),
         )
-        return cls(call=call, conversation=conv, metrics=d.get("metrics", {}), events=tuple(d.get("events", [])),
+        return cls(call=call, conversation=conv, metrics=d.get("metrics", {}),
+                   events=tuple(Event.from_dict(e) for e in d.get("events", [])),
                    reflection=d.get("reflection", {"moments": [], "questions": []}), prosody=d.get("prosody", {}),
                    timings=d.get("timings", {}),
                    versions=d.get("versions", {}), warnings=tuple(d.get("warnings", [])),
