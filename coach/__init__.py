@@ -6,3 +6,7 @@ Heavy libraries (torch, pyannote, faster_whisper) are imported lazily inside the
 """
 
 __version__ = "0.1.0"
+
+from . import runtime as _runtime
+
+_runtime.prepare()  # thread, offline and telemetry settings, before any numeric library loads (env only)

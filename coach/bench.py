@@ -12,7 +12,7 @@ segmentation-3.0 + CAM++):
 * ``bare``: faster-whisper alone on the mono mix, default decoding: the work any pipeline must do.
 
 Calls: the bundled samples and two generated long calls (stereo and mono, ~6 min, built from
-the sample scripts by ``audio_samples/make_samples.py`` into ``~/.cache/coach/bench`` on first use).
+the sample scripts by ``coach/samples/make_samples.py`` into ``~/.cache/coach/bench`` on first use).
 Every (call, mode) runs in a fresh process (``python -m coach.bench MODE CALL``) so that its peak
 memory is its own: models are loaded (``load_s``), then the call is processed once; ``x_realtime``
 is audio seconds / wall seconds of that run, with models loaded (the steady state of a batch).
@@ -20,7 +20,6 @@ is audio seconds / wall seconds of that run, with models loaded (the steady stat
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import resource
@@ -32,7 +31,7 @@ from pathlib import Path
 from .conversation import Turn, Word
 from .errors import CoachError
 
-SAMPLES = Path(__file__).resolve().parent.parent / "audio_samples"
+from .samples import SAMPLES_DIR as SAMPLES, sample_calls  # noqa: F401 - sample_calls for the CLI
 MODES = ("coach", "baseline", "bare")
 LONG_CALLS = ("long_call_stereo", "long_call_mono")
 
@@ -51,9 +50,7 @@ def long_calls(out_dir: Path | None = None) -> list[Path]:
     paths = [out_dir / f"{name}.flac" for name in LONG_CALLS]
     if all(p.exists() and p.with_suffix(".json").exists() for p in paths):
         return paths
-    spec = importlib.util.spec_from_file_location("coach_make_samples", SAMPLES / "make_samples.py")
-    ms = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))  # dataclasses look it up
-    spec.loader.exec_module(ms)
+    from .samples import make_samples as ms
     calls = list(ms.CALLS.values())
     script = [line for call in calls for line in call["script"]]
     script += [ms.Line(x.role, x.text, x.type, x.gap + 0.3 if x.type == "speech" else x.gap, x.cut_prev)
@@ -178,7 +175,7 @@ def measure(mode: str, path: str) -> dict:
             row["role_attribution"] = role_attribution(conv, truth).correct
             row["wer"] = role_wer(conv, truth)
         if report is not None:
-            row["events"] = {kind: event_f1(list(report.events), truth, kind).__dict__
+            row["events"] = {kind: event_f1(report.events, truth, kind).to_dict()
                              for kind in ("interruption", "backchannel")}
             if "summary_before_solution" in data.get("expected", {}):
                 row["summary_before_solution"] = {"expected": data["expected"]["summary_before_solution"],
@@ -199,7 +196,9 @@ def run_bench(console, out_json: Path | None = None, calls: list[Path] | None = 
     """Run every mode on every call (fresh process each), print the tables, return the rows."""
     from rich.table import Table
 
-    calls = calls or sorted(SAMPLES.glob("*.flac")) + (long_calls() if long else [])
+    from .evaluate import EventScore, pooled
+
+    calls = calls or sample_calls() + (long_calls() if long else [])
     if not calls:
         raise CoachError(f"no sample calls found in {SAMPLES}")
     load = os.getloadavg()[0]
@@ -236,14 +235,10 @@ def run_bench(console, out_json: Path | None = None, calls: list[Path] | None = 
         console.print(f"{r['call']} coach per stage: {stages}", highlight=False)
     scored = [r for r in coach_rows if "events" in r and not r["call"].startswith("long_")]
     for kind in ("interruption", "backchannel"):
-        tp = sum(r["events"][kind]["true_positives"] for r in scored)
-        pred = sum(r["events"][kind]["predicted"] for r in scored)
-        gold = sum(r["events"][kind]["expected"] for r in scored)
-        p, rc = (tp / pred if pred else 0.0), (tp / gold if gold else 0.0)
-        f1 = 2 * p * rc / (p + rc) if p + rc else 0.0
-        console.print(f"coach {kind}s over the {len(scored)} sample calls: precision {p:.2f}, recall {rc:.2f}, "
-                      f"F1 {f1:.2f} ({tp} of {gold} found, {pred} reported; same role, start within 1 s)",
-                      highlight=False)
+        score = pooled(EventScore.from_dict(r["events"][kind]) for r in scored)
+        console.print(f"coach {kind}s over the {len(scored)} sample calls: precision {score.precision:.2f}, "
+                      f"recall {score.recall:.2f}, F1 {score.f1:.2f} ({score.true_positives} of {score.expected} "
+                      f"found, {score.predicted} reported; same role, start within 1 s)", highlight=False)
     sbs = [r for r in coach_rows if "summary_before_solution" in r]
     right = sum(r["summary_before_solution"]["expected"] == r["summary_before_solution"]["found"] for r in sbs)
     if sbs:
@@ -253,6 +248,30 @@ def run_bench(console, out_json: Path | None = None, calls: list[Path] | None = 
 
         write_atomic(out_json, json.dumps(rows, indent=2) + "\n")
     return rows
+
+
+# --- batch throughput --------------------------------------------------------------------------
+
+def bench_workers(calls: list[Path], workers: tuple[int, ...] = (1, 2),
+                  options: AnalyzeOptions | None = None) -> list[dict]:
+    """Run the batch over the same ``calls`` once per worker count, each into a fresh OUT_DIR with fresh
+    worker processes (model loading included, as in a night), and return the throughput of each."""
+    import tempfile
+
+    from .batch import run_batch
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="coach-bench-") as tmp:
+        src = Path(tmp, "in")
+        src.mkdir()
+        for i, p in enumerate(calls):
+            (src / f"{i:03d}-{Path(p).name}").symlink_to(Path(p).resolve())
+        for n in workers:
+            t = run_batch(src, Path(tmp, f"out-{n}"), options, workers=n).totals
+            results.append({"workers": n, "calls": t["done"], "failed": t["failed"], "audio_hours": t["audio_hours"],
+                            "wall_s": t["wall_s"], "calls_per_hour": t["calls_per_hour"],
+                            "audio_hours_per_hour": t["audio_hours_per_hour"]})
+    return results
 
 
 if __name__ == "__main__":

@@ -1,22 +1,25 @@
-"""The ``coach`` command. Thin: parses, calls the library, prints.
+"""The ``coach`` command. Thin: parses, calls the library (``coach.calls``, ``coach.batch``, ``coach.report``),
+prints.
 
-User errors (``CoachError``) become one line on stderr and exit code 1; never a traceback.
+The options that several commands share are declared once, below, as annotated types (the way
+sqlite-utils shares its option decorators), and turned into library options by ``analysis_options``
+and ``render_options``. User errors (``CoachError``) become one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 import traceback
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
 from rich.table import Table
 
 from . import __version__
@@ -29,6 +32,8 @@ out = Console()
 err = Console(stderr=True)
 
 
+# --- shared options ----------------------------------------------------------------------------
+
 class ReportLanguage(str, Enum):
     nl = "nl"
     en = "en"
@@ -38,6 +43,62 @@ class AgentChannel(str, Enum):
     left = "left"
     right = "right"
     auto = "auto"
+
+
+AgentChannelOpt = Annotated[Optional[AgentChannel], typer.Option(
+    "--agent-channel", case_sensitive=False,
+    help="Stereo: which channel is the agent (default: left). 'auto' decides from greeting phrases, then who "
+         "speaks first (always so for mono calls).")]
+SpeakersOpt = Annotated[Optional[int], typer.Option(
+    "--speakers", min=1, max=10, help="Mono: number of speakers to find (default: 2).")]
+ModelOpt = Annotated[Optional[str], typer.Option(
+    "--model", help="ASR model: 'base' (packaged, offline) (the default), a local CTranslate2 directory, or a hub "
+                    "name (needs --allow-download).")]
+AllowDownloadOpt = Annotated[bool, typer.Option(
+    "--allow-download", help="Allow fetching a hub model named by --model (uses the network).")]
+LanguageOpt = Annotated[Optional[str], typer.Option("--language", help="Spoken language code (default: nl).")]
+ConfigOpt = Annotated[Optional[Path], typer.Option(
+    "--config", help="TOML file with stage options (see coach/config.py) and `lexicon = \"file.toml\"`.")]
+ReportLanguageOpt = Annotated[ReportLanguage, typer.Option(
+    "--report-language", help="Language of report.html / report.md.")]
+NoRedactOpt = Annotated[bool, typer.Option(
+    "--no-redact", help="Keep personal data (phone, e-mail, IBAN, postcode, BSN) in the rendered reports.")]
+EmbedAudioOpt = Annotated[bool, typer.Option(
+    "--embed-audio", help="Put the audio into report.html (Opus) instead of linking the recording.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected failures.")]
+
+
+def analysis_options(config: Optional[Path], agent_channel: Optional[AgentChannel], speakers: Optional[int],
+                     model: Optional[str], allow_download: bool, language: Optional[str]):
+    """``AnalyzeOptions`` from ``--config`` and the flags; a bad config, lexicon or model fails here, once.
+
+    Raises:
+        CoachError: with the one line to print.
+    """
+    from .config import AnalyzeOptions, settings_hash
+
+    options = AnalyzeOptions.from_toml(config) if config else AnalyzeOptions()
+    options = options.with_overrides(
+        roles={"agent_channel": agent_channel.value if agent_channel else None},
+        diarization={"num_speakers": speakers},
+        asr={"model": model, "language": language, "allow_download": allow_download or None})
+    settings_hash(options)  # resolves the model and reads the lexicon: fails before any file is touched
+    return options
+
+
+def render_options(report_language: ReportLanguage, no_redact: bool, embed_audio: bool):
+    from .report import RenderOptions
+
+    return RenderOptions(report_language.value, not no_redact, embed_audio)
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def _warn(message: str) -> None:
+    err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def _version_callback(value: bool) -> None:
@@ -52,159 +113,172 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version_cal
     pass
 
 
-def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-
-
-def _warn(message: str) -> None:
-    err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
-
-
-def _existing_sha(call_dir: Path) -> str | None:
-    try:
-        return json.loads((call_dir / "analysis.json").read_text(encoding="utf-8"))["call"]["sha256"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _call_id(path: Path, sha: str, out_dir: Path, used: set[str]) -> str:
-    """The file stem; with a sha256 suffix when another input of this run, or an earlier
-    report of different audio in OUT_DIR, already has that name."""
-    from .pipeline import safe_call_id
-
-    base = safe_call_id(path)
-    existing = _existing_sha(out_dir / base)
-    if base in used or (existing is not None and existing != sha):
-        return f"{base}-{sha[:8]}"
-    return base
-
+# --- commands ----------------------------------------------------------------------------------
 
 @app.command()
 def analyze(
-    files: list[Path] = typer.Argument(..., help="Recorded calls: WAV, FLAC, MP3, OGG/Opus, M4A; mono or stereo."),
-    out_dir: Path = typer.Option(Path("reports"), "--out", "-o", help="Directory for the reports: one folder per call."),
-    agent_channel: AgentChannel = typer.Option(
-        None, "--agent-channel", case_sensitive=False,
-        help="Stereo: which channel is the agent (default: left). 'auto' decides from greeting phrases, "
-             "then who speaks first (always so for mono calls)."),
-    speakers: Optional[int] = typer.Option(None, "--speakers", min=1, max=10,
-                                           help="Mono: number of speakers to find (default: 2)."),
-    model: Optional[str] = typer.Option(
-        None, "--model",
-        help="ASR model: 'base' (packaged, offline) (the default), a local CTranslate2 directory, or a hub name "
-             "(needs --allow-download)."),
-    allow_download: bool = typer.Option(False, "--allow-download",
-                                        help="Allow fetching a hub model named by --model (uses the network)."),
-    language: Optional[str] = typer.Option(None, "--language", help="Spoken language code (default: nl)."),
-    config: Optional[Path] = typer.Option(None, "--config", help="TOML file with stage options (see coach/config.py)."),
-    report_language: ReportLanguage = typer.Option(ReportLanguage.nl, "--report-language",
-                                                   help="Language of report.html / report.md."),
-    no_redact: bool = typer.Option(False, "--no-redact", help="Keep personal data (phone, e-mail, IBAN, postcode, "
-                                                               "BSN) in the rendered reports."),
-    embed_audio: bool = typer.Option(False, "--embed-audio", help="Put the audio into report.html (Opus) instead of "
-                                                                   "linking the recording."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of unexpected failures."),
+    files: Annotated[list[Path], typer.Argument(help="Recorded calls: WAV, FLAC, MP3, OGG/Opus, M4A; mono or stereo.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory for the reports: one folder per call.")]
+    = Path("reports"),
+    agent_channel: AgentChannelOpt = None,
+    speakers: SpeakersOpt = None,
+    model: ModelOpt = None,
+    allow_download: AllowDownloadOpt = False,
+    language: LanguageOpt = None,
+    config: ConfigOpt = None,
+    report_language: ReportLanguageOpt = ReportLanguage.nl,
+    no_redact: NoRedactOpt = False,
+    embed_audio: EmbedAudioOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Analyse recorded calls: who said what and when, and the coaching observations -> OUT/<call>/ (analysis.json, report.html, report.md, call.rttm/.srt/.vtt).
 
     Each file is analysed on its own: a bad file is reported in one line and the others still complete. Exit code 0 when all succeeded, 1 when any failed.
     """
-    from .config import AnalyzeOptions
-    from .pipeline import STAGES, analyze_file
-    from .report import RenderOptions, write_outputs
+    from .calls import analyze_many
+    from .pipeline import STAGES
 
     try:
-        options = AnalyzeOptions.from_toml(config) if config else AnalyzeOptions()
-        options = options.with_overrides(
-            roles={"agent_channel": agent_channel.value if agent_channel else None},
-            diarization={"num_speakers": speakers},
-            asr={"model": model, "language": language, "allow_download": allow_download or None},
-        )
-        from .models import resolve_asr_model
-
-        resolve_asr_model(options.asr.model, options.asr.allow_download)  # a bad --model fails once, up front
+        options = analysis_options(config, agent_channel, speakers, model, allow_download, language)
     except CoachError as e:
         _fail(str(e))
         raise typer.Exit(1)
 
-    results: list[tuple[Path, object]] = []
-    used: set[str] = set()
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=20),
                         TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                         console=err, disable=quiet, transient=False)
+    tasks: dict[str, int] = {}
+
+    def on_start(path: str, call_id: str):
+        name = escape(Path(path).name)
+        task = tasks[path] = progress.add_task(f"{name}: waiting", total=len(STAGES))
+
+        def hook(stage: str, event: str, seconds: float) -> None:
+            if event == "start":
+                progress.update(task, description=f"{name}: {stage}")
+            else:
+                progress.advance(task)
+        return hook
+
+    def on_error(exc: BaseException) -> None:
+        if debug and not isinstance(exc, CoachError):
+            err.print("".join(traceback.format_exception(exc)))
+
     with progress:
-        for path in files:
-            name = escape(path.name)
-            task = progress.add_task(f"{name}: waiting", total=len(STAGES))
+        results = analyze_many(files, out_dir, options, render_options(report_language, no_redact, embed_audio),
+                               on_start=on_start, on_error=on_error)
+        for r in results:
+            name = escape(Path(r.path).name)
+            progress.update(tasks[r.path], description=f"{name}: done -> {escape(str(r.folder))}" if r.ok
+                            else f"{name}: failed")
 
-            def hook(stage: str, event: str, seconds: float, task=task, name=name) -> None:
-                if event == "start":
-                    progress.update(task, description=f"{name}: {stage}")
-                else:
-                    progress.advance(task)
-
-            try:
-                report = analyze_file(path, options, hook=hook)
-                call_id = _call_id(path, report.call.sha256, out_dir, used)
-                report = dataclasses.replace(report, call=dataclasses.replace(report.call, id=call_id))
-                written = write_outputs(report, out_dir / call_id, RenderOptions(
-                    report_language.value, not no_redact, embed_audio))[0]
-                used.add(call_id)
-                progress.update(task, description=f"{name}: done -> {escape(str(written))}")
-                results.append((path, report))
-            except CoachError as e:
-                progress.update(task, description=f"{name}: failed")
-                results.append((path, e))
-            except Exception as e:  # noqa: BLE001 - one call must not stop the others
-                progress.update(task, description=f"{name}: failed")
-                if debug:
-                    err.print(traceback.format_exc())
-                reason = str(e).strip().splitlines()[0] if str(e).strip() else ""
-                results.append((path, CoachError(f"unexpected failure ({type(e).__name__}: {reason}); "
-                                                 "re-run with --debug for details", path)))
-
-    failed = 0
-    for path, result in results:
-        if isinstance(result, CoachError):
-            failed += 1
-            _fail(str(result))
+    for r in results:
+        if not r.ok:
+            _fail(f"{r.path}: {r.error}" + ("; re-run with --debug for details"
+                                            if r.error.startswith("unexpected failure") and not debug else ""))
             continue
-        r = result
-        for w in r.warnings:
-            _warn(f"{r.call.id}: {w}")
-        if quiet:
-            continue
-        m = r.metrics
-        talk = m.get("talk_ratio", {}).get("agent", 0.0)
-        ints = m.get("interruptions", {})
-        sbs = {True: "yes", False: "no", None: "no solution"}[m.get("summary_before_solution")]
-        out.print(f"[bold]{escape(r.call.id)}[/]: {r.call.duration_s:.0f} s "
-                  f"{'stereo' if r.call.speaker_source == 'channels' else 'mono'}, agent talks {100 * talk:.0f}%, "
-                  f"interruptions by agent {ints.get('by_agent', 0)} / customer {ints.get('by_customer', 0)}, "
-                  f"summary before solution: {sbs}, {r.timings.get('x_realtime', 0):.1f}x real time "
-                  f"-> {escape(str(out_dir / r.call.id / 'analysis.json'))}", highlight=False)
-    if failed:
+        report = r.report
+        for w in report.warnings:
+            _warn(f"{report.call.id}: {w}")
+        if not quiet:
+            out.print(_summary_line(report, Path(r.folder)), highlight=False)
+    if any(not r.ok for r in results):
         raise typer.Exit(1)
+
+
+def _summary_line(r, folder: Path) -> str:
+    m = r.metrics
+    talk = m.get("talk_ratio", {}).get("agent", 0.0)
+    ints = m.get("interruptions", {})
+    sbs = {True: "yes", False: "no", None: "no solution"}[m.get("summary_before_solution")]
+    return (f"[bold]{escape(r.call.id)}[/]: {r.call.duration_s:.0f} s "
+            f"{'stereo' if r.call.speaker_source == 'channels' else 'mono'}, agent talks {100 * talk:.0f}%, "
+            f"interruptions by agent {ints.get('by_agent', 0)} / customer {ints.get('by_customer', 0)}, "
+            f"summary before solution: {sbs}, {r.timings.get('x_realtime', 0):.1f}x real time "
+            f"-> {escape(str(folder / 'analysis.json'))}")
+
+
+@app.command()
+def batch(
+    in_dir: Annotated[Path, typer.Argument(help="Directory searched (recursively) for recorded calls.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory for the reports, the state and index.html.")],
+    workers: Annotated[int, typer.Option(
+        "--workers", "-w", min=1, help="Local worker processes (each loads the models once; cores are shared out).")]
+    = 1,
+    scheduler: Annotated[Optional[str], typer.Option(
+        "--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT (then --workers is unused).")] = None,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="Analyse files that failed in earlier runs again.")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", min=1.0, help="Time limit per call, seconds.")] = 1800.0,
+    agent_channel: AgentChannelOpt = None,
+    speakers: SpeakersOpt = None,
+    model: ModelOpt = None,
+    allow_download: AllowDownloadOpt = False,
+    language: LanguageOpt = None,
+    config: ConfigOpt = None,
+    report_language: ReportLanguageOpt = ReportLanguage.nl,
+    no_redact: NoRedactOpt = False,
+    embed_audio: EmbedAudioOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """The nightly job: analyse every call under IN_DIR into OUT_DIR/<call>/, resumably, and write OUT_DIR/index.html.
+
+    Re-running skips calls done with the same audio and settings (options, lexicon, model, coach version). Exit code 0 when all are done, 1 when some failed, 2 when the job could not run.
+    """
+    from .batch import run_batch
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(bar_width=30), MofNCompleteColumn(),
+                        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=err, disable=quiet)
+    task = None
+
+    def on_event(event: str, call_id: str, finished: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            task = progress.add_task("", total=total)
+        progress.update(task, completed=finished,
+                        description=escape(f"{call_id}: analysing" if event == "start" else f"{call_id}: {event}"))
+
+    try:
+        options = analysis_options(config, agent_channel, speakers, model, allow_download, language)
+        with progress:
+            result = run_batch(in_dir, out_dir, options, workers=workers, scheduler=scheduler,
+                               retry_failed=retry_failed, timeout_s=timeout, on_event=on_event,
+                               render=render_options(report_language, no_redact, embed_audio))
+    except CoachError as e:
+        _fail(str(e))
+        raise typer.Exit(2)
+    except Exception as e:  # noqa: BLE001 - the job failed: one line, exit 2
+        _fail(f"the batch could not run ({type(e).__name__}: {e})")
+        raise typer.Exit(2)
+
+    for c in result.calls:
+        if c["status"] == "failed":
+            _fail(f"{c['path']}: {c['error']}")
+    t = result.totals
+    out.print(f"{t['files']} files: {t['done']} done, {t['failed']} failed, {t['skipped']} skipped; "
+              f"{t['audio_hours']:.2f} h of audio. This run: {t['done_this_run']} calls in {t['wall_s']:.0f} s "
+              f"({t['calls_per_hour']:.0f} calls/h, {t['audio_hours_per_hour']:.2f} audio h/h) "
+              f"-> {escape(str(result.index.with_suffix('.html')))}", highlight=False, soft_wrap=True)
+    raise typer.Exit(result.exit_code)
 
 
 @app.command()
 def report(
-    paths: list[Path] = typer.Argument(..., help="analysis.json files (or the folders holding them)."),
-    report_language: ReportLanguage = typer.Option(ReportLanguage.nl, "--report-language",
-                                                   help="Language of report.html / report.md."),
-    no_redact: bool = typer.Option(False, "--no-redact", help="Keep personal data in the rendered reports."),
-    embed_audio: bool = typer.Option(False, "--embed-audio", help="Put the audio into report.html (Opus)."),
+    paths: Annotated[list[Path], typer.Argument(help="analysis.json files (or the folders holding them).")],
+    report_language: ReportLanguageOpt = ReportLanguage.nl,
+    no_redact: NoRedactOpt = False,
+    embed_audio: EmbedAudioOpt = False,
 ) -> None:
     """Re-render report.html, report.md, call.rttm/.srt/.vtt from analysis.json, without the audio analysis."""
-    from .report import RenderOptions, load_report, render_all
+    from .report import load_report, render_all
 
     failed = 0
     for path in paths:
         try:
             r = load_report(path)
             call_dir = path if path.is_dir() else path.parent
-            written = render_all(r, call_dir, RenderOptions(report_language.value, not no_redact, embed_audio))
+            written = render_all(r, call_dir, render_options(report_language, no_redact, embed_audio))
             out.print(f"{escape(r.call.id)}: {', '.join(escape(p.name) for p in written)} -> {escape(str(call_dir))}",
                       highlight=False)
         except CoachError as e:
@@ -219,10 +293,11 @@ def report(
 
 @app.command()
 def session(
-    reports: list[Path] = typer.Argument(..., help="One agent's analysis.json files (or call folders), oldest first."),
-    out_file: Path = typer.Option(Path("session.html"), "--out", "-o", help="The page to write."),
-    report_language: ReportLanguage = typer.Option(ReportLanguage.nl, "--report-language", help="Page language."),
-    no_redact: bool = typer.Option(False, "--no-redact", help="Keep personal data on the page."),
+    reports: Annotated[list[Path], typer.Argument(
+        help="One agent's analysis.json files (or call folders), oldest first.")],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="The page to write.")] = Path("session.html"),
+    report_language: ReportLanguageOpt = ReportLanguage.nl,
+    no_redact: NoRedactOpt = False,
 ) -> None:
     """A page for a reflection session: one agent's figures over their calls, the moments with questions, and room for their own goal. It never ranks or compares agents."""
     from .report import load_report
@@ -240,12 +315,15 @@ def session(
 
 @app.command()
 def doctor() -> None:
-    """Report what is installed and whether the offline models load (no network is used)."""
+    """Report what is installed, the thread settings, and whether the offline models load (no network is used)."""
     import os
     import platform
+    import time
     from importlib import metadata
 
-    from .models import cache_dir, cpu_threads
+    from . import runtime
+    from .config import AnalyzeOptions
+    from .models import cache_dir
 
     ok = True
     table = Table(title="coach doctor")
@@ -270,12 +348,8 @@ def doctor() -> None:
     row("offline", os.environ.get("HF_HUB_OFFLINE") == "1" and os.environ.get("PYANNOTE_METRICS_ENABLED") == "false",
         f"HF_HUB_OFFLINE={os.environ.get('HF_HUB_OFFLINE')} PYANNOTE_METRICS_ENABLED="
         f"{os.environ.get('PYANNOTE_METRICS_ENABLED')}")
-    row("cpu threads", True, str(cpu_threads()))
+    row("cpu threads", True, f"{runtime.cpu_threads()} for the models; BLAS 1 (coach.runtime)")
     row("model cache", True, str(cache_dir()))
-
-    import time
-
-    from .config import AnalyzeOptions
 
     opts = AnalyzeOptions()
     try:
@@ -296,6 +370,9 @@ def doctor() -> None:
         row("diarization loads", True, f"segmentation-3.0 + CAM++ in {time.perf_counter() - t:.1f} s")
     except Exception as e:  # noqa: BLE001
         row("diarization loads", False, str(e))
+    runtime.apply()
+    for lib, detail in runtime.describe().items():
+        row(f"threads: {lib}", True, detail)
     out.print(table)
     if not ok:
         raise typer.Exit(1)
@@ -303,28 +380,28 @@ def doctor() -> None:
 
 @app.command()
 def bench(
-    out_json: Optional[Path] = typer.Option(None, "--json", help="Also write the figures to this JSON file."),
-    long: bool = typer.Option(True, "--long/--no-long",
-                              help="Also the generated 6-minute stereo and mono calls (most of the ~15 min)."),
-    modes: Optional[list[str]] = typer.Option(None, "--mode", help="coach, baseline, bare (repeatable; default all)."),
-    batch: bool = typer.Option(True, "--batch/--no-batch",
-                               help="Also the nightly batch over the sample calls with 1 and 2 workers."),
+    out_json: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures to this JSON file.")]
+    = None,
+    long: Annotated[bool, typer.Option(
+        "--long/--no-long", help="Also the generated 6-minute stereo and mono calls (most of the ~15 min).")] = True,
+    modes: Annotated[Optional[list[str]], typer.Option(
+        "--mode", help="coach, baseline, bare (repeatable; default all).")] = None,
+    batch: Annotated[bool, typer.Option(
+        "--batch/--no-batch", help="Also the nightly batch over the sample calls with 1 and 2 workers.")] = True,
 ) -> None:
     """Speed, memory and accuracy side by side: coach, a WhisperX-style baseline (same weights) and bare faster-whisper, on the sample calls and two long generated calls; then batch throughput with 1 and 2 workers.
 
     Each call and mode runs in a fresh process, so peak memory is its own; x real time is audio seconds per wall second with the models loaded. Figures are ratios measured in this one run, never timed assertions.
     """
-    from .bench import MODES, SAMPLES, run_bench
+    from .bench import MODES, bench_workers, run_bench, sample_calls
 
     console = Console(width=max(out.width, 120))
     try:
         rows = run_bench(console, None, long=long, modes=tuple(modes) if modes else MODES)
         result = {"calls": rows}
         if batch:
-            from .batch import bench_workers
-
             console.print("bench: nightly batch over the sample calls, --workers 1 then 2 ...")
-            result["batch"] = bench_workers(sorted(SAMPLES.glob("*.flac")), (1, 2))
+            result["batch"] = bench_workers(sample_calls(), (1, 2))
             for r in result["batch"]:
                 console.print(f"batch --workers {r['workers']}: {r['calls']} calls, {r['wall_s']:.0f} s wall, "
                               f"{r['calls_per_hour']:.0f} calls/hour, {r['audio_hours_per_hour']:.2f} audio hours/hour",
@@ -336,11 +413,6 @@ def bench(
     except CoachError as e:
         _fail(str(e))
         raise typer.Exit(1)
-
-
-from .batch_cli import register as _register_batch  # noqa: E402 - the batch command lives in its own module
-
-_register_batch(app)
 
 
 def main() -> int:

@@ -182,9 +182,8 @@ class AnalyzeOptions:
         return replace(self, **changes)
 
     def settings_hash(self) -> str:
-        """Short hash of every setting that changes the result (for caches and batch state)."""
-        blob = json.dumps(asdict(self), sort_keys=True, default=list)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        """Short hash of everything that changes the result: see ``settings_hash``."""
+        return settings_hash(self)
 
     @classmethod
     def from_toml(cls, path: str | Path) -> "AnalyzeOptions":
@@ -208,3 +207,43 @@ class AnalyzeOptions:
             else:
                 raise CoachError(f"unknown setting or table: {key}", path)
         return replace(base, **top)
+
+
+def settings_fingerprint(options: AnalyzeOptions) -> dict:
+    """Everything besides the audio that decides a call's analysis: every option, the coach version,
+    the contents of the lexicon in use, the identity of the ASR model (sha256 of its weights) and of
+    the diarization weights, and the versions of the libraries that run them. A change of any of
+    these makes ``coach batch`` analyse a done call again.
+
+    Raises:
+        CoachError: the lexicon or the model cannot be found (a bad ``--config`` or ``--model``).
+    """
+    from importlib import metadata
+
+    from . import __version__
+    from .analysis.lexicon import load_lexicon
+    from .models import model_identity
+
+    lexicon = load_lexicon(options.lexicon, options.asr.language or "nl")
+    lexicon_blob = json.dumps(lexicon.lists, sort_keys=True, ensure_ascii=False).encode()
+
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return {
+        "options": asdict(options),
+        "coach": __version__,
+        "lexicon": hashlib.sha256(lexicon_blob).hexdigest(),
+        "asr_model": model_identity(options.asr.model, options.asr.allow_download),
+        "libraries": {d: version(d) for d in ("faster-whisper", "ctranslate2", "pyannote.audio", "torch", "senko",
+                                               "librosa", "numpy")},
+    }
+
+
+def settings_hash(options: AnalyzeOptions) -> str:
+    """Short hash of ``settings_fingerprint(options)`` (in analysis.json and the batch state)."""
+    blob = json.dumps(settings_fingerprint(options), sort_keys=True, default=list)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -9,6 +9,8 @@ asks for it (``--model NAME --allow-download``).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib.util
 import os
 import shutil
@@ -16,23 +18,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import runtime
 from .errors import ModelError
 
 DEFAULT_ASR = "base"
 
 
-def _setup_env() -> None:
-    """Keep pyannote and the Hugging Face hub quiet and offline unless asked otherwise."""
-    os.environ["PYANNOTE_METRICS_ENABLED"] = "false"  # pyannote 4 sends usage telemetry otherwise
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    # Idle OpenMP threads sleep instead of spinning (read when torch/CTranslate2 load). On a
-    # shared CPU a spinning thread waits for a descheduled peer: pyannote took 10-75 s instead
-    # of 14 s on the mono sample while other jobs ran, and used up to 4x the CPU time.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-
-_setup_env()
+runtime.prepare()  # offline, no telemetry, coach's thread settings: before any model library loads
 
 
 def cache_dir() -> Path:
@@ -69,6 +61,11 @@ def packaged_whisper_base() -> Path:
                     shutil.copyfileobj(f, out, 1 << 22)
         for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
             shutil.copy2(d1 / name, tmp / name)
+        # mkdtemp makes the folder 0700: make the model readable by every user (a Docker image
+        # joins it as root at build time and runs as another user).
+        for f in tmp.iterdir():
+            os.chmod(f, 0o644)
+        os.chmod(tmp, 0o755)
         try:
             os.rename(tmp, target)  # atomic: another process sees all of it or none
         except OSError:
@@ -110,6 +107,25 @@ def resolve_asr_model(spec: str | None, allow_download: bool = False) -> tuple[s
         raise ModelError(f"could not download model '{spec}': {e}") from None
 
 
+def model_identity(spec: str | None, allow_download: bool = False) -> str:
+    """What identifies the ASR model ``--model`` names: the sha256 of its weights (``model.bin``)."""
+    path, _ = resolve_asr_model(spec, allow_download)
+    weights = Path(path) / "model.bin"
+    if not weights.is_file():
+        return f"{spec}: {path}"
+    st = weights.stat()
+    return _weights_sha256(str(weights.resolve()), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _weights_sha256(path: str, size: int, mtime_ns: int) -> str:  # size, mtime: the cache key
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True)
 class DiarizationFiles:
     segmentation: Path  # pyannote segmentation-3.0 pytorch_model.bin (MIT)
@@ -133,5 +149,4 @@ def packaged_diarization_files() -> DiarizationFiles:
     return files
 
 
-def cpu_threads() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+cpu_threads = runtime.cpu_threads

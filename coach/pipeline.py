@@ -7,7 +7,6 @@ land in the report.
 
 from __future__ import annotations
 
-import re
 import time
 from contextlib import contextmanager
 from importlib import metadata
@@ -16,11 +15,11 @@ from typing import Callable
 
 import numpy as np
 
-from . import __version__
+from . import __version__, runtime
 from .analysis import analyze_conversation
 from .analysis.lexicon import load_lexicon
 from .audio import Recording, decode
-from .config import AnalyzeOptions
+from .config import AnalyzeOptions, settings_hash
 from .conversation import Conversation, Turn, group_words
 from .errors import NoSpeechError
 from .prosody import prosody
@@ -32,12 +31,6 @@ from .transcribe import Transcript
 STAGES = ("decode", "speakers", "transcribe", "roles", "analysis")
 Hook = Callable[[str, str, float], None]
 SILENCE_DBFS = -70.0  # a recording whose peak is below this is treated as silent
-
-
-def safe_call_id(path: str | Path) -> str:
-    """A file-system-safe id from the file's stem."""
-    stem = Path(path).stem or "call"
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "call"
 
 
 def build_conversation(rec: Recording, turns: SpeakerTurns, transcript: Transcript, roles: Roles,
@@ -70,7 +63,10 @@ def analyze_file(path: str | Path, options: AnalyzeOptions | None = None, call_i
     from .speakers.diarize import diarize
     from .transcribe import load_model, release_model, transcribe
 
+    from .calls import safe_call_id
+
     options = options or AnalyzeOptions()
+    runtime.apply()  # the same numeric settings whoever runs this (analyze, a batch or Dask worker)
     timings: dict[str, float] = {}
     hook = hook or (lambda *_: None)
 
@@ -135,6 +131,6 @@ def analyze_file(path: str | Path, options: AnalyzeOptions | None = None, call_i
     }
     return CallReport(call=info, conversation=conv, metrics=metrics, events=findings.events,
                       reflection=findings.reflection, prosody=voices, timings=timings, versions=versions, warnings=tuple(warnings),
-                      settings={"hash": options.settings_hash(), "language": options.asr.language,
+                      settings={"hash": settings_hash(options), "language": options.asr.language,
                                 "agent_channel": options.roles.agent_channel,
                                 "speakers": options.diarization.num_speakers})

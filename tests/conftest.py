@@ -7,8 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from coach.samples import SAMPLES_DIR as SAMPLES  # packaged; audio_samples/ in the clone points there
+
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "audio_samples"
+COACH = ROOT / ".venv" / "bin" / "coach"  # the command ./scripts/setup installs (pip's entry point)
 DATA = Path(__file__).resolve().parent / "data"
 STEREO = SAMPLES / "support_call_stereo.flac"
 MONO = SAMPLES / "support_call_mono.flac"

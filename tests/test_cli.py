@@ -101,7 +101,10 @@ def test_two_inputs_with_one_name_get_two_folders(tmp_path):
     result = run("analyze", a, b, "--out", tmp_path / "out", "--quiet", "--agent-channel", "auto")
     assert result.exit_code == 0, result.stderr
     folders = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert len(folders) == 2 and folders[0] == "call" and folders[1].startswith("call-")
+    # the rule of coach batch too: both get their sha256 prefix, whichever came first
+    assert len(folders) == 2 and all(f.startswith("call-") and len(f) == len("call-") + 8 for f in folders)
+    sources = {json.loads((tmp_path / "out" / f / "analysis.json").read_text())["call"]["source"] for f in folders}
+    assert sources == {str(a), str(b)}
 
 
 @pytest.mark.models

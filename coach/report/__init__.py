@@ -47,6 +47,26 @@ def write_outputs(report: CallReport, call_dir: str | Path, options: RenderOptio
     return [write_report(report, call_dir), *render_all(report, call_dir, options)]
 
 
+@dataclass(frozen=True)
+class ReportStamp:
+    """What identifies a finished report: its audio, its source path and the settings it was made with."""
+
+    sha256: str
+    settings_hash: str
+    source: str
+
+
+def read_stamp(call_dir: str | Path) -> ReportStamp | None:
+    """The stamp of the report in ``call_dir``, or None when there is no readable ``analysis.json``.
+
+    Cheap enough to call per call folder (no report object is built)."""
+    try:
+        d = json.loads((Path(call_dir) / "analysis.json").read_text(encoding="utf-8"))
+        return ReportStamp(str(d["call"]["sha256"]), str(d["settings"].get("hash", "")), str(d["call"]["source"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 def load_report(path: str | Path) -> CallReport:
     """A report from its analysis.json (or the folder holding it)."""
     from ..errors import CoachError
