@@ -1,6 +1,6 @@
 """Accuracy against ground truth: role attribution and word error rate. Pure, no models.
 
-Ground truth is the JSON written next to each sample call by ``audio_samples/make_samples.py``:
+Ground truth is the JSON written next to each sample call by ``coach/samples/make_samples.py``:
 ``{"utterances": [{"role", "start", "end", "text", "type"}, ...]}``.
 """
 

@@ -15,7 +15,7 @@ Needs espeak-ng, mbrola and the mbrola-nl2/nl3 voices (Debian: ``apt-get install
 mbrola mbrola-nl2 mbrola-nl3``, with contrib/non-free enabled). The generated audio is committed,
 so tests never need the synthesiser. Regenerate with::
 
-    .venv/bin/python audio_samples/make_samples.py
+    .venv/bin/python -m coach.samples.make_samples
 """
 
 from __future__ import annotations
