@@ -1,16 +1,19 @@
 """The ``coach`` command. Thin: parses, calls the library (``coach.calls``, ``coach.batch``, ``coach.report``),
 prints.
 
-The options that several commands share are declared once, below, as annotated types (the way
-sqlite-utils shares its option decorators), and turned into library options by ``analysis_options``
-and ``render_options``. User errors (``CoachError``) become one line on stderr, never a traceback.
+The options that several commands share are declared once, below, as annotated types; ``analyze``
+and ``batch`` get theirs from one decorator, ``call_flags`` (the way sqlite-utils shares its option
+decorators), as one ``CallFlags`` value that makes the library's options. User errors (``CoachError``) become one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import sys
 import traceback
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -69,22 +72,65 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress displ
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected failures.")]
 
 
-def analysis_options(config: Optional[Path], agent_channel: Optional[AgentChannel], speakers: Optional[int],
-                     model: Optional[str], allow_download: bool, language: Optional[str]):
-    """``AnalyzeOptions`` from ``--config`` and the flags; a bad config, lexicon or model fails here, once.
+@dataclass(frozen=True)
+class CallFlags:
+    """The options that ``analyze`` and ``batch`` share, as one value (see ``call_flags``)."""
 
-    Raises:
-        CoachError: with the one line to print.
-    """
-    from .config import AnalyzeOptions, settings_hash
+    agent_channel: Optional[AgentChannel] = None
+    speakers: Optional[int] = None
+    model: Optional[str] = None
+    allow_download: bool = False
+    language: Optional[str] = None
+    config: Optional[Path] = None
+    report_language: ReportLanguage = ReportLanguage.nl
+    no_redact: bool = False
+    embed_audio: bool = False
+    quiet: bool = False
 
-    options = AnalyzeOptions.from_toml(config) if config else AnalyzeOptions()
-    options = options.with_overrides(
-        roles={"agent_channel": agent_channel.value if agent_channel else None},
-        diarization={"num_speakers": speakers},
-        asr={"model": model, "language": language, "allow_download": allow_download or None})
-    settings_hash(options)  # resolves the model and reads the lexicon: fails before any file is touched
-    return options
+    def analysis_options(self):
+        """``AnalyzeOptions`` from ``--config`` and the flags; a bad config, lexicon or model fails here, once.
+
+        Raises:
+            CoachError: with the one line to print.
+        """
+        from .config import AnalyzeOptions, settings_hash
+
+        options = AnalyzeOptions.from_toml(self.config) if self.config else AnalyzeOptions()
+        options = options.with_overrides(
+            roles={"agent_channel": self.agent_channel.value if self.agent_channel else None},
+            diarization={"num_speakers": self.speakers},
+            asr={"model": self.model, "language": self.language, "allow_download": self.allow_download or None})
+        settings_hash(options)  # resolves the model and reads the lexicon: fails before any file is touched
+        return options
+
+    def render_options(self):
+        return render_options(self.report_language, self.no_redact, self.embed_audio)
+
+
+_SHARED = {"agent_channel": AgentChannelOpt, "speakers": SpeakersOpt, "model": ModelOpt,
+           "allow_download": AllowDownloadOpt, "language": LanguageOpt, "config": ConfigOpt,
+           "report_language": ReportLanguageOpt, "no_redact": NoRedactOpt, "embed_audio": EmbedAudioOpt,
+           "quiet": QuietOpt}
+
+
+def call_flags(command):
+    """Give a command the options ``analyze`` and ``batch`` share (sqlite-utils' shared option
+    decorators, for typer): they are added to its signature, and it receives them as ``flags: CallFlags``."""
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "flags"]
+    defaults = CallFlags()
+    shared = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
+                                default=getattr(defaults, name)) for name, annotation in _SHARED.items()]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs):
+        flags = CallFlags(**{name: kwargs.pop(name) for name in _SHARED})
+        return command(**kwargs, flags=flags)
+
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + shared
+    wrapper.__signature__ = inspect.Signature(params)
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    del wrapper.__wrapped__  # typer must see the new signature, not the command's own
+    return wrapper
 
 
 def render_options(report_language: ReportLanguage, no_redact: bool, embed_audio: bool):
@@ -116,21 +162,13 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version_cal
 # --- commands ----------------------------------------------------------------------------------
 
 @app.command()
+@call_flags
 def analyze(
     files: Annotated[list[Path], typer.Argument(help="Recorded calls: WAV, FLAC, MP3, OGG/Opus, M4A; mono or stereo.")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory for the reports: one folder per call.")]
     = Path("reports"),
-    agent_channel: AgentChannelOpt = None,
-    speakers: SpeakersOpt = None,
-    model: ModelOpt = None,
-    allow_download: AllowDownloadOpt = False,
-    language: LanguageOpt = None,
-    config: ConfigOpt = None,
-    report_language: ReportLanguageOpt = ReportLanguage.nl,
-    no_redact: NoRedactOpt = False,
-    embed_audio: EmbedAudioOpt = False,
-    quiet: QuietOpt = False,
     debug: DebugOpt = False,
+    flags: CallFlags = CallFlags(),
 ) -> None:
     """Analyse recorded calls: who said what and when, and the coaching observations -> OUT/<call>/ (analysis.json, report.html, report.md, call.rttm/.srt/.vtt).
 
@@ -139,8 +177,9 @@ def analyze(
     from .calls import analyze_many
     from .pipeline import STAGES
 
+    quiet = flags.quiet
     try:
-        options = analysis_options(config, agent_channel, speakers, model, allow_download, language)
+        options = flags.analysis_options()
     except CoachError as e:
         _fail(str(e))
         raise typer.Exit(1)
@@ -166,8 +205,8 @@ def analyze(
             err.print("".join(traceback.format_exception(exc)))
 
     with progress:
-        results = analyze_many(files, out_dir, options, render_options(report_language, no_redact, embed_audio),
-                               on_start=on_start, on_error=on_error)
+        results = analyze_many(files, out_dir, options, flags.render_options(), on_start=on_start,
+                               on_error=on_error)
         for r in results:
             name = escape(Path(r.path).name)
             progress.update(tasks[r.path], description=f"{name}: done -> {escape(str(r.folder))}" if r.ok
@@ -200,6 +239,7 @@ def _summary_line(r, folder: Path) -> str:
 
 
 @app.command()
+@call_flags
 def batch(
     in_dir: Annotated[Path, typer.Argument(help="Directory searched (recursively) for recorded calls.")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory for the reports, the state and index.html.")],
@@ -211,16 +251,7 @@ def batch(
     retry_failed: Annotated[bool, typer.Option(
         "--retry-failed", help="Analyse files that failed in earlier runs again.")] = False,
     timeout: Annotated[float, typer.Option("--timeout", min=1.0, help="Time limit per call, seconds.")] = 1800.0,
-    agent_channel: AgentChannelOpt = None,
-    speakers: SpeakersOpt = None,
-    model: ModelOpt = None,
-    allow_download: AllowDownloadOpt = False,
-    language: LanguageOpt = None,
-    config: ConfigOpt = None,
-    report_language: ReportLanguageOpt = ReportLanguage.nl,
-    no_redact: NoRedactOpt = False,
-    embed_audio: EmbedAudioOpt = False,
-    quiet: QuietOpt = False,
+    flags: CallFlags = CallFlags(),
 ) -> None:
     """The nightly job: analyse every call under IN_DIR into OUT_DIR/<call>/, resumably, and write OUT_DIR/index.html.
 
@@ -229,7 +260,8 @@ def batch(
     from .batch import run_batch
 
     progress = Progress(TextColumn("{task.description}"), BarColumn(bar_width=30), MofNCompleteColumn(),
-                        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=err, disable=quiet)
+                        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=err,
+                        disable=flags.quiet)
     task = None
 
     def on_event(event: str, call_id: str, finished: int, total: int) -> None:
@@ -240,11 +272,11 @@ def batch(
                         description=escape(f"{call_id}: analysing" if event == "start" else f"{call_id}: {event}"))
 
     try:
-        options = analysis_options(config, agent_channel, speakers, model, allow_download, language)
+        options = flags.analysis_options()
         with progress:
             result = run_batch(in_dir, out_dir, options, workers=workers, scheduler=scheduler,
                                retry_failed=retry_failed, timeout_s=timeout, on_event=on_event,
-                               render=render_options(report_language, no_redact, embed_audio))
+                               render=flags.render_options())
     except CoachError as e:
         _fail(str(e))
         raise typer.Exit(2)
