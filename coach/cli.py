@@ -447,6 +447,111 @@ def bench(
         raise typer.Exit(1)
 
 
+class EvalSet(str, Enum):
+    samples = "samples"
+    dev = "dev"
+    real_timing = "real-timing"
+    all = "all"
+
+
+class EvalSplit(str, Enum):
+    tune = "tune"
+    heldout = "heldout"
+    all = "all"
+
+
+@app.command()
+def evaluate(
+    eval_set: Annotated[EvalSet, typer.Option("--set", help="samples (coach/samples), dev (the shared dev calls, "
+                                              "stereo 16 kHz), real-timing (the dev scripts re-timed with IFADV), all.")]
+    = EvalSet.all,
+    split: Annotated[EvalSplit, typer.Option("--split", help="dev and real-timing: d01-d15 tune, d16-d30 heldout.")]
+    = EvalSplit.heldout,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Analyses go to OUT/<set>/<call>/.")]
+    = Path("reports/evaluate"),
+    out_json: Annotated[Optional[Path], typer.Option("--json", help="Also write rows and totals to this JSON file.")]
+    = None,
+    dev_calls: Annotated[Path, typer.Option("--dev-calls", help="The shared dev calls folder (scripts/, stereo16k/, "
+                                            "truth/).")] = Path("../shared/data/dev_calls"),
+    seed: Annotated[int, typer.Option("--seed", help="real-timing: seed of the IFADV timing.")] = 1,
+    reuse: Annotated[bool, typer.Option("--reuse", help="Score an existing OUT/<set>/<call>/analysis.json instead "
+                                        "of analysing again.")] = False,
+) -> None:
+    """Interruptions, back-channels and early starts against ground truth, per call and in total: interruption precision / recall, false interruptions per minute, back-channel precision / recall, truth early starts (turn-end overlaps) called interruptions.
+
+    Matching: same role, start within 1 s. Real-timing calls are synthesised on first use (needs espeak-ng, MBROLA, sox).
+    """
+    from .devset import dev_calls as dev_call_files, dev_calls_dir, real_timing_calls, truth_path_for
+    from .evaluate import evaluate_folder, overlap_totals
+    from .samples import sample_calls
+
+    sets = ["samples", "dev", "real-timing"] if eval_set is EvalSet.all else [eval_set.value]
+    try:
+        files: dict[str, list[Path]] = {}
+        for name in sets:
+            if name == "samples":
+                files[name] = [p for p in sample_calls() if p.with_suffix(".json").is_file()]
+            elif name == "dev":
+                files[name] = dev_call_files(split.value, dev_calls_dir(dev_calls))
+            else:
+                files[name] = real_timing_calls(split.value, seed=seed, dev_calls_root=dev_calls_dir(dev_calls))
+    except (FileNotFoundError, RuntimeError) as e:
+        _fail(str(e))
+        raise typer.Exit(1)
+
+    def pct(x: float) -> str:
+        return f"{x:.2f}"
+
+    console = Console(width=max(out.width, 150))
+    result: dict = {"split": split.value, "seed": seed, "sets": {}}
+    all_rows = []
+    for name, calls in files.items():
+        err.print(f"evaluate: {name}: {len(calls)} calls -> {out_dir / name}", highlight=False)
+        res = evaluate_folder(calls, out_dir / name, truth_path_for, reuse=reuse)
+        result["sets"][name] = res
+        table = Table(title=f"{name} ({split.value if name != 'samples' else 'all'})", show_lines=False)
+        for col in ("call", "min", "int TP", "int FP", "int miss", "int P", "int R", "false int/min",
+                    "early->int", "bc P", "bc R", "bc TP/pred/exp"):
+            table.add_column(col, justify="left" if col == "call" else "right")
+        for r in res["calls"]:
+            if "error" in r:
+                table.add_row(escape(r["call"]), "", "", "", "", "", "", "", "", "", "", escape(r["error"]))
+                continue
+            i, b = r["interruptions"], r["backchannels"]
+            table.add_row(escape(r["call"]), f"{r['duration_s'] / 60:.1f}", str(i["true_positives"]),
+                          str(i["false_positives"]), str(i["misses"]), pct(i["precision"]), pct(i["recall"]),
+                          f"{r['false_interruptions_per_min']:.2f}",
+                          f"{r['early_starts']['called_interruption']}/{r['early_starts']['n']}",
+                          pct(b["precision"]), pct(b["recall"]),
+                          f"{b['true_positives']}/{b['predicted']}/{b['expected']}")
+        t = res["totals"]
+        i, b = t["interruptions"], t["backchannels"]
+        table.add_row("[bold]total[/]", f"{t['minutes']:.1f}", str(i["true_positives"]), str(i["false_positives"]),
+                      str(i["misses"]), pct(i["precision"]), pct(i["recall"]), f"{t['false_interruptions_per_min']:.2f}",
+                      f"{t['early_starts']['called_interruption']}/{t['early_starts']['n']}", pct(b["precision"]),
+                      pct(b["recall"]), f"{b['true_positives']}/{b['predicted']}/{b['expected']}")
+        console.print(table)
+        all_rows += res["calls"]
+    if len(files) > 1:
+        from .evaluate import EventScore
+
+        rows = [dict(r, scores={k: EventScore.from_dict(r[k]) for k in ("interruptions", "backchannels")})
+                for r in all_rows if "error" not in r]
+        result["totals"] = overlap_totals(rows + [r for r in all_rows if "error" in r])
+        t = result["totals"]
+        console.print(f"all sets: interruptions P={t['interruptions']['precision']:.2f} R={t['interruptions']['recall']:.2f} "
+                  f"F1={t['interruptions']['f1']:.2f}, false interruptions {t['false_interruptions_per_min']:.2f}/min, "
+                  f"back-channels P={t['backchannels']['precision']:.2f} R={t['backchannels']['recall']:.2f}, "
+                  f"early starts called interruptions {t['early_starts']['called_interruption']}/{t['early_starts']['n']}",
+                  highlight=False)
+    if out_json:
+        from .report.model import write_atomic
+
+        write_atomic(out_json, json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    if any("error" in r for r in all_rows):
+        raise typer.Exit(1)
+
+
 def main() -> int:
     try:
         app()

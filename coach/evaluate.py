@@ -162,3 +162,187 @@ def event_f1(events: Iterable[Event], truth: list[dict], kind: str, tolerance_s:
             used_p.add(i)
             used_g.add(j)
     return EventScore(len(used_p), len(pred), len(gold))
+
+
+# --- overlaps: interruptions, back-channels and early starts (issue 10) -----------------------------
+
+MATCH_TOLERANCE_S = 1.0
+
+
+def _match(pred: list[dict], gold: list[dict], tolerance_s: float = MATCH_TOLERANCE_S) -> list[tuple[int, int]]:
+    """One-to-one pairs (pred index, gold index): same ``by``, start within ``tolerance_s``, nearest first."""
+    pairs = sorted((abs(p["start"] - g["start"]), i, j) for i, p in enumerate(pred) for j, g in enumerate(gold)
+                   if p.get("by") == g.get("by") and abs(p["start"] - g["start"]) <= tolerance_s)
+    used_p, used_g, out = set(), set(), []
+    for _, i, j in pairs:
+        if i not in used_p and j not in used_g:
+            used_p.add(i)
+            used_g.add(j)
+            out.append((i, j))
+    return out
+
+
+def truth_overlap_events(truth: dict | list) -> dict:
+    """Interruptions, back-channels and early starts of a ground truth, as ``{"by", "start", "end", ...}`` dicts,
+    and the call's duration.
+
+    Takes the shared dev-calls truth (``events.interruptions`` / ``events.backchannels``, ``utterances[]`` with
+    ``speaker`` and ``type``; real-timing truth adds ``events.early_starts``) and coach's own sample truth
+    (``utterances[]`` with ``role`` and ``type``; or the list ``load_truth`` returns)."""
+    if isinstance(truth, list):
+        truth = {"utterances": truth}
+    utts = truth.get("utterances", [])
+
+    def by(u: dict) -> str | None:
+        return u.get("by") or u.get("speaker") or u.get("role")
+
+    def of_type(t: str) -> list[dict]:
+        return [dict(u, by=by(u)) for u in utts if u.get("type") == t]
+
+    events = truth.get("events") or {}
+    interruptions = [dict(e) for e in events["interruptions"]] if "interruptions" in events else of_type("interruption")
+    backchannels = [dict(e) for e in events["backchannels"]] if "backchannels" in events else of_type("backchannel")
+    if "early_starts" in events:
+        early = [dict(e) for e in events["early_starts"]]
+    else:
+        early = [dict(u, by=by(u)) for u in utts if u.get("timing") == "early_start" or u.get("early_start")]
+    duration = truth.get("duration_s") or max([u.get("end", 0.0) for u in utts], default=0.0)
+    return {"interruptions": interruptions, "backchannels": backchannels, "early_starts": early,
+            "duration_s": float(duration)}
+
+
+def _events_of(analysis: dict, kind: str) -> list[dict]:
+    out = []
+    for e in analysis.get("events", []):
+        d = e.to_dict() if hasattr(e, "to_dict") else e
+        if d.get("type") == kind:
+            out.append(d)
+    return out
+
+
+def score_overlaps(analysis: dict, truth: dict | list, tolerance_s: float = MATCH_TOLERANCE_S) -> dict:
+    """How coach's interruptions and back-channels of one call compare with the truth.
+
+    Matching: same role (``by``), start within ``tolerance_s``, one to one, nearest first (as ``event_f1``).
+    Returns (JSON-ready): ``interruptions`` and ``backchannels`` (``EventScore.to_dict()`` plus
+    ``false_positives`` and ``misses``), ``false_interruptions_per_min`` (per minute of audio),
+    ``early_starts`` (``n`` in the truth, ``called_interruption``: how many of them a false interruption of
+    coach matches: same role, start within ``tolerance_s``), ``backchannels_called_interruption`` (truth
+    back-channels a false interruption matches), ``duration_s``, and the ``scores`` as EventScore objects
+    (for ``pooled``; not JSON)."""
+    t = truth_overlap_events(truth)
+    call = analysis.get("call") or {}
+    duration = float(call.get("duration_s") or t["duration_s"] or 0.0)
+    p_int, p_bc = _events_of(analysis, "interruption"), _events_of(analysis, "backchannel")
+    m_int = _match(p_int, t["interruptions"], tolerance_s)
+    m_bc = _match(p_bc, t["backchannels"], tolerance_s)
+    matched = {i for i, _ in m_int}
+    false_int = [p for i, p in enumerate(p_int) if i not in matched]
+    early_called = len(_match(false_int, t["early_starts"], tolerance_s))
+    bc_called = len(_match(false_int, t["backchannels"], tolerance_s))
+    s_int = EventScore(len(m_int), len(p_int), len(t["interruptions"]))
+    s_bc = EventScore(len(m_bc), len(p_bc), len(t["backchannels"]))
+
+    def part(s: EventScore) -> dict:
+        return dict(s.to_dict(), false_positives=s.predicted - s.true_positives,
+                    misses=s.expected - s.true_positives)
+
+    return {
+        "call": call.get("id") or (truth.get("call_id") if isinstance(truth, dict) else None),
+        "duration_s": round(duration, 2),
+        "interruptions": part(s_int),
+        "false_interruptions_per_min": round(len(false_int) / (duration / 60), 3) if duration else 0.0,
+        "backchannels": part(s_bc),
+        "early_starts": {"n": len(t["early_starts"]), "called_interruption": early_called},
+        "backchannels_called_interruption": bc_called,
+        "false_interruptions": [{"by": p.get("by"), "start": p.get("start"), "kind": p.get("kind")} for p in false_int],
+        "scores": {"interruptions": s_int, "backchannels": s_bc},
+    }
+
+
+def overlap_totals(rows: list[dict]) -> dict:
+    """Totals over calls scored by ``score_overlaps``: pooled P/R/F1, false interruptions per minute overall."""
+    ok = [r for r in rows if "scores" in r]
+    minutes = sum(r["duration_s"] for r in ok) / 60
+    s_int = pooled(r["scores"]["interruptions"] for r in ok)
+    s_bc = pooled(r["scores"]["backchannels"] for r in ok)
+    false_int = s_int.predicted - s_int.true_positives
+    return {
+        "calls": len(ok),
+        "failed": len(rows) - len(ok),
+        "minutes": round(minutes, 2),
+        "interruptions": dict(s_int.to_dict(), false_positives=false_int,
+                              misses=s_int.expected - s_int.true_positives),
+        "false_interruptions_per_min": round(false_int / minutes, 3) if minutes else 0.0,
+        "backchannels": dict(s_bc.to_dict(), false_positives=s_bc.predicted - s_bc.true_positives,
+                             misses=s_bc.expected - s_bc.true_positives),
+        "early_starts": {"n": sum(r["early_starts"]["n"] for r in ok),
+                         "called_interruption": sum(r["early_starts"]["called_interruption"] for r in ok)},
+        "backchannels_called_interruption": sum(r["backchannels_called_interruption"] for r in ok),
+    }
+
+
+def _load_truth_any(truth) -> dict | list:
+    if isinstance(truth, (dict, list)):
+        return truth
+    return json.loads(Path(truth).read_text(encoding="utf-8"))
+
+
+def evaluate_folder(calls: list[Path], out_dir: Path, truth_for, reuse: bool = False, options=None,
+                    on_call=None, agent_channel_from_truth: bool = True) -> dict:
+    """Analyse each call with ``coach.calls.analyze_many`` into ``OUT_DIR/<id>/`` (or, with ``reuse``, read an
+    existing ``OUT_DIR/<stem>/analysis.json``) and score its overlaps against ``truth_for(path)`` (a path to
+    a truth JSON, or the truth dict).
+
+    With ``agent_channel_from_truth`` a stereo call is analysed with the agent channel its truth names
+    (``agent_channel``: some dev calls have the agent on the right), so that role detection does not
+    blur the overlap figures; ``options`` give everything else.
+
+    Returns ``{"calls": [row per call: score_overlaps' dict without "scores", plus "call", "audio",
+    "analysis"; or "error"], "totals": overlap_totals(...)}``. ``on_call(path, row)`` is called per scored call."""
+    out_dir = Path(out_dir)
+    calls = [Path(c) for c in calls]
+    analysis_path: dict[Path, Path | None] = {}
+    errors: dict[Path, str] = {}
+    todo = []
+    for c in calls:
+        existing = out_dir / c.stem / "analysis.json"
+        if reuse and existing.is_file():
+            analysis_path[c] = existing
+        else:
+            todo.append(c)
+    if todo:
+        from .calls import analyze_many
+        from .config import AnalyzeOptions
+
+        options = options or AnalyzeOptions()
+        groups: dict[str | None, list[Path]] = {}
+        for c in todo:
+            channel = None
+            if agent_channel_from_truth:
+                t = _load_truth_any(truth_for(c))
+                channel = t.get("agent_channel") if isinstance(t, dict) else None
+            groups.setdefault(channel if channel in ("left", "right") else None, []).append(c)
+        for channel, group in groups.items():
+            opts = options.with_overrides(roles={"agent_channel": channel}) if channel else options
+            for c, r in zip(group, analyze_many(group, out_dir, opts)):
+                if r.ok:
+                    analysis_path[c] = Path(r.folder) / "analysis.json"
+                else:
+                    errors[c] = r.error or "failed"
+    rows = []
+    for c in calls:
+        if c in errors:
+            rows.append({"call": c.stem, "audio": str(c), "error": errors[c]})
+            continue
+        truth = _load_truth_any(truth_for(c))
+        analysis = json.loads(analysis_path[c].read_text(encoding="utf-8"))
+        row = score_overlaps(analysis, truth)
+        row["call"] = c.stem
+        row["audio"] = str(c)
+        row["analysis"] = str(analysis_path[c])
+        rows.append(row)
+        if on_call:
+            on_call(c, row)
+    totals = overlap_totals(rows)
+    return {"calls": [{k: v for k, v in r.items() if k != "scores"} for r in rows], "totals": totals}
