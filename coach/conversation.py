@@ -76,6 +76,30 @@ class Utterance:
 
 
 @dataclass(frozen=True)
+class VoiceTrack:
+    """One party's voice over the call, frame by frame (``hop_s`` apart, from ``coach.prosody.voice_tracks``):
+    ``times`` (frame centres, s), ``f0`` (pitch, Hz; 0.0 where unvoiced or not this party's speech) and
+    ``energy_db`` (RMS, dBFS). Analyzers read it to hear whether a voice falls to an end."""
+
+    times: tuple[float, ...]
+    f0: tuple[float, ...]
+    energy_db: tuple[float, ...]
+    hop_s: float = 0.05
+
+    def between(self, start: float, end: float) -> list[tuple[float, float, float]]:
+        """(time, f0, energy_db) of the frames with ``start <= time < end``."""
+        if not self.times or end <= start:
+            return []
+        i = max(int((start - self.times[0]) / self.hop_s) - 1, 0)
+        out = []
+        while i < len(self.times) and self.times[i] < end:
+            if self.times[i] >= start:
+                out.append((self.times[i], self.f0[i], self.energy_db[i]))
+            i += 1
+        return out
+
+
+@dataclass(frozen=True)
 class Conversation:
     """A call as utterances and speech regions of the two roles.
 
@@ -85,6 +109,8 @@ class Conversation:
         speaker_source: ``"channels"`` (stereo, one party per channel) or ``"diarization"``.
         roles: speaker id -> role, e.g. ``{"left": "agent", "right": "customer"}``.
         turns: speech regions with ``speaker`` set to the role, in order of start time.
+        voice: role -> ``VoiceTrack`` (pitch and energy per frame), when the audio was at hand;
+            None for hand-built conversations and re-loaded analysis.json files.
     """
 
     utterances: tuple[Utterance, ...]
@@ -92,6 +118,7 @@ class Conversation:
     speaker_source: str
     roles: dict[str, str] = field(default_factory=dict)
     turns: tuple[Turn, ...] = ()
+    voice: dict[str, VoiceTrack] | None = field(default=None, compare=False, repr=False)
 
     def turns_of(self, role: str) -> list[Turn]:
         return [t for t in self.turns if t.speaker == role]

@@ -106,9 +106,16 @@ def analyze_file(path: str | Path, options: AnalyzeOptions | None = None, call_i
         roles = assign_roles(turns, transcript.words, options.roles)
 
     with stage("analysis", "analysis_s"):
+        from dataclasses import replace
+
+        from .prosody import voice_frames, voice_tracks
+
         conv = build_conversation(rec, turns, transcript, roles, options.utterance_gap_s)
+        frames = voice_frames(rec, conv.turns, conv.roles, conv.speaker_source)
+        conv = replace(conv, voice=voice_tracks(frames))  # pitch/energy at overlaps: did a voice fall to an end?
         findings = analyze_conversation(conv, options.analysis, load_lexicon(options.lexicon, options.asr.language or "nl"))
-        voices = prosody(rec, conv.turns, conv.roles, conv.speaker_source, options.analysis.prosody_window_s)
+        voices = prosody(rec, conv.turns, conv.roles, conv.speaker_source, options.analysis.prosody_window_s,
+                         frames=frames)
         metrics = findings.metrics | {"prosody": {r: {k: v for k, v in voices[r].items() if not isinstance(v, list)}
                                                   for r in ("agent", "customer")}}
 

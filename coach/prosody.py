@@ -3,7 +3,8 @@
 Per role, 10 ms frames of the role's signal (its own channel on stereo, the mix on mono) inside
 the role's speech regions give an energy (RMS, dBFS) and, where voiced, a pitch (YIN, Hz). On mono,
 stretches where both roles speak are left out: the mix cannot tell whose voice a frame holds.
-The frames are summarised per window of ``window_s`` seconds and over the whole call.
+The frames are summarised per window of ``window_s`` seconds and over the whole call, and, for the
+analysis, as a ``VoiceTrack`` per role every 50 ms (``voice_tracks``: did a voice fall to an end?).
 """
 
 from __future__ import annotations
@@ -11,45 +12,31 @@ from __future__ import annotations
 import numpy as np
 
 from .audio import Recording
-from .conversation import ROLES, Turn
+from .conversation import ROLES, Turn, VoiceTrack
 
 FMIN, FMAX = 60.0, 400.0  # Hz: the pitch search range
 FRAME_LENGTH, HOP = 1024, 160  # samples at 16 kHz: 64 ms frames every 10 ms
 VOICED_RANGE_DB = 30.0  # voiced frames are within this many dB of the role's loudest frames
 MAX_VOICED_ZCR = 0.2  # fricatives ("s", "f") cross zero often and get a spurious YIN pitch; vowels ~0.1
 CHANNEL_INDEX = {"left": 0, "right": 1}
+VOICE_HOP_S = 0.05  # seconds between the frames of a VoiceTrack
 
 
-def prosody(rec: Recording, turns: tuple[Turn, ...], roles: dict[str, str], speaker_source: str,
-            window_s: float = 1.0) -> dict:
-    """Energy and pitch of the agent and the customer over the call.
+RoleFrames = dict  # role -> (f0, energy_db, speech, voiced) per 10 ms frame, see ``voice_frames``
 
-    Args:
-        rec: the decoded call (16 kHz).
-        turns: speech regions with ``speaker`` set to the role (``agent`` / ``customer``).
-        roles: speaker id -> role, e.g. ``{"left": "agent", "right": "customer"}``.
-        speaker_source: ``"channels"`` (one party per stereo channel) or ``"diarization"`` (mono mix).
-        window_s: length of the summary windows, seconds.
 
-    Returns:
-        ``{"window_s": s, "agent": {...}, "customer": {...}}``; per role ``times`` (window starts, s),
-        ``pitch_hz`` (median pitch of the voiced frames per window, Hz), ``energy_db`` (median RMS
-        of the speech frames per window, dBFS), each ``None`` where the role does not speak, and
-        over the call ``median_pitch_hz`` (Hz), ``pitch_range_semitones`` (10th to 90th percentile
-        of the voiced frames' pitch) and ``median_energy_db`` (dBFS), ``None`` without speech.
-    """
-    if window_s <= 0:
-        raise ValueError(f"window_s must be positive, got {window_s}")
+def voice_frames(rec: Recording, turns: tuple[Turn, ...], roles: dict[str, str], speaker_source: str) -> RoleFrames:
+    """Per role and 10 ms frame: pitch (YIN, Hz), energy (RMS, dBFS), whether the frame is the
+    role's speech and whether it is voiced (the frames that ``prosody`` and ``voice_tracks`` summarise).
+    On mono, frames where both roles speak are not either role's speech."""
     separate = speaker_source == "channels" and rec.num_channels == 2
     speaker_of = {role: spk for spk, role in roles.items()}
     fps = rec.sample_rate / HOP
     n_frames = 1 + len(rec.channels[0]) // HOP  # librosa's count for centred frames
-    n_windows = int(np.ceil(rec.duration / window_s - 1e-9))
-    window = np.minimum((np.arange(n_frames) / fps / window_s).astype(int), max(n_windows - 1, 0))
     masks = {role: _frame_mask([(t.start, t.end) for t in turns if t.speaker == role], fps, n_frames)
              for role in ROLES}
     features: dict[int | None, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    out: dict = {"window_s": window_s}
+    out: RoleFrames = {}
     for role in ROLES:
         other = next(r for r in ROLES if r != role)
         channel = CHANNEL_INDEX.get(speaker_of.get(role, "")) if separate else None
@@ -68,6 +55,58 @@ def prosody(rec: Recording, turns: tuple[Turn, ...], roles: dict[str, str], spea
         else:
             f0 = energy = np.zeros(n_frames)
             voiced = speech
+        out[role] = (f0, energy, speech, voiced)
+    return out
+
+
+def voice_tracks(frames: RoleFrames, hop_s: float = VOICE_HOP_S) -> dict[str, VoiceTrack]:
+    """The frames as one ``VoiceTrack`` per role at ``hop_s``: per block of frames the median pitch
+    of its voiced frames (0.0: none voiced) and the median energy of its speech frames (the
+    channel's floor, -100 dB, where the role is silent)."""
+    step = max(int(round(hop_s * 100)), 1)  # 10 ms frames per block
+    out = {}
+    for role, (f0, energy, speech, voiced) in frames.items():
+        n = len(f0) // step
+        times, pitch, level = [], [], []
+        for k in range(n):
+            sl = slice(k * step, (k + 1) * step)
+            v, s = voiced[sl], speech[sl]
+            times.append(round((k * step + (step - 1) / 2) * HOP / 16000, 3))  # centred frames
+            pitch.append(round(float(np.median(f0[sl][v])), 1) if v.any() else 0.0)
+            level.append(round(float(np.median(energy[sl][s])), 1) if s.any() else -100.0)
+        out[role] = VoiceTrack(tuple(times), tuple(pitch), tuple(level), hop_s=step * HOP / 16000)
+    return out
+
+
+def prosody(rec: Recording, turns: tuple[Turn, ...], roles: dict[str, str], speaker_source: str,
+            window_s: float = 1.0, frames: RoleFrames | None = None) -> dict:
+    """Energy and pitch of the agent and the customer over the call.
+
+    Args:
+        rec: the decoded call (16 kHz).
+        turns: speech regions with ``speaker`` set to the role (``agent`` / ``customer``).
+        roles: speaker id -> role, e.g. ``{"left": "agent", "right": "customer"}``.
+        speaker_source: ``"channels"`` (one party per stereo channel) or ``"diarization"`` (mono mix).
+        window_s: length of the summary windows, seconds.
+        frames: ``voice_frames`` of the same arguments, when already computed.
+
+    Returns:
+        ``{"window_s": s, "agent": {...}, "customer": {...}}``; per role ``times`` (window starts, s),
+        ``pitch_hz`` (median pitch of the voiced frames per window, Hz), ``energy_db`` (median RMS
+        of the speech frames per window, dBFS), each ``None`` where the role does not speak, and
+        over the call ``median_pitch_hz`` (Hz), ``pitch_range_semitones`` (10th to 90th percentile
+        of the voiced frames' pitch) and ``median_energy_db`` (dBFS), ``None`` without speech.
+    """
+    if window_s <= 0:
+        raise ValueError(f"window_s must be positive, got {window_s}")
+    frames = frames if frames is not None else voice_frames(rec, turns, roles, speaker_source)
+    fps = rec.sample_rate / HOP
+    n_frames = 1 + len(rec.channels[0]) // HOP
+    n_windows = int(np.ceil(rec.duration / window_s - 1e-9))
+    window = np.minimum((np.arange(n_frames) / fps / window_s).astype(int), max(n_windows - 1, 0))
+    out: dict = {"window_s": window_s}
+    for role in ROLES:
+        f0, energy, speech, voiced = frames[role]
         out[role] = _summary(f0, energy, speech, voiced, window, n_windows, window_s)
     return out
 

@@ -6,9 +6,9 @@ import pytest
 
 from coach.analysis.events import Event
 from coach.analysis.lexicon import load_lexicon
-from coach.analysis.overlaps import classify_backchannel, contributions, overlaps_and_backchannels
+from coach.analysis.overlaps import classify_backchannel, contributions, overlaps_and_backchannels, pitch_fall
 from coach.config import AnalysisOptions
-from coach.conversation import Conversation, Turn, Utterance, Word
+from coach.conversation import Conversation, Turn, Utterance, VoiceTrack, Word
 
 LEX = load_lexicon()
 OPTS = AnalysisOptions()
@@ -147,6 +147,35 @@ def test_short_answer_to_a_question_is_no_backchannel(question, is_backchannel):
     assert of_type(found, "interruption") == []
 
 
+def test_ja_answering_a_question_is_a_turn_not_a_backchannel():
+    # the agent asks; the customer's "Ja." starts while the question's last word is still being said,
+    # and the agent goes on: an answer, a short turn
+    c = conv([("agent", 0.0, 3.0), ("customer", 2.8, 3.2), ("agent", 3.8, 7.0)],
+             [said("agent", 0.0, 3.0, "Heeft u de router al opnieuw opgestart?"), said("customer", 2.8, 3.2, "Ja."),
+              said("agent", 3.8, 7.0, "Dan ga ik even een storing voor u melden.")])
+    found = analyse(c)
+    assert of_type(found, "backchannel") == []
+    assert of_type(found, "interruption") == []
+    assert [o.kind for o in of_type(found, "overlap")] == ["brief"]
+
+
+def test_ja_after_which_the_speaker_keeps_the_floor_is_a_turn():
+    # "Ja." in the customer's pause, then the agent goes on 0.6 s later, before the customer does
+    c = conv([("customer", 0.0, 4.0), ("agent", 4.2, 4.5), ("agent", 5.1, 9.0), ("customer", 9.5, 12.0)],
+             [said("customer", 0.0, 4.0, CUSTOMER_1 + "."), said("agent", 4.2, 4.5, "Ja."),
+              said("agent", 5.1, 9.0, "Dat zie ik hier ook, er is een storing in uw wijk."),
+              said("customer", 9.5, 12.0, "O, wat vervelend.")])
+    assert of_type(analyse(c), "backchannel") == []
+
+
+def test_ja_in_a_pause_of_the_others_speech_who_goes_on_is_a_backchannel():
+    c = conv([("customer", 0.0, 4.0), ("agent", 4.2, 4.5), ("customer", 4.9, 10.0), ("agent", 11.0, 14.0)],
+             [said("customer", 0.0, 4.0, CUSTOMER_1 + ","), said("agent", 4.2, 4.5, "Ja."),
+              said("customer", 4.9, 10.0, CUSTOMER_2 + "."), said("agent", 11.0, 14.0, "Dat is vervelend.")])
+    (bc,) = of_type(analyse(c), "backchannel")
+    assert (bc.by, bc.start, bc.overlapping) == ("agent", 4.2, False)
+
+
 def test_classify_backchannel_directly():
     c = agent_in_customer_pause(("agent", 4.2, 4.5), "Oké.")
     parts = contributions(c)
@@ -232,7 +261,7 @@ def test_customer_interrupts_the_agent():
     assert (m["by_agent"], m["by_customer"]) == (0, 1)
 
 
-@pytest.mark.parametrize("customer_start,kind", [(4.8, "brief"), (4.5, "competitive")])
+@pytest.mark.parametrize("customer_start,kind", [(4.8, "brief"), (4.5, "turn_end")])
 def test_short_overlap_at_a_change_of_turn_is_brief(customer_start, kind):
     c = conv([("agent", 0.0, 5.0), ("customer", customer_start, 10.0)],
              [said("agent", 0.0, 5.0, "Dan stuur ik u vandaag nog een nieuwe modem toe."),
@@ -240,8 +269,164 @@ def test_short_overlap_at_a_change_of_turn_is_brief(customer_start, kind):
     found = analyse(c)
     (ov,) = of_type(found, "overlap")
     assert (ov.by, ov.kind) == ("customer", kind)
-    assert len(of_type(found, "interruption")) == (0 if kind == "brief" else 1)
-    assert found.metrics["interruptions"]["by_customer"] == (0 if kind == "brief" else 1)
+    assert of_type(found, "interruption") == []  # the agent was finishing their sentence
+    assert found.metrics["interruptions"]["by_customer"] == 0
+
+
+# --- turn end or interruption: was the other party finishing? -------------------------------------------------
+
+
+def early_start(agent_text: str, customer_start: float, agent_end: float = 6.0, voice=None) -> Conversation:
+    """The agent speaks 0-``agent_end`` s; the customer starts a long turn at ``customer_start``."""
+    return Conversation(
+        utterances=tuple(sorted([said("agent", 0.0, agent_end, agent_text),
+                                 said("customer", customer_start, 12.0, "Ja, maar dat heb ik allemaal al gedaan, "
+                                                                       "en het werkt nog steeds niet.")],
+                                key=lambda u: u.start)),
+        duration=20.0, speaker_source="channels", roles={"left": "agent", "right": "customer"},
+        turns=(Turn("agent", 0.0, agent_end), Turn("customer", customer_start, 12.0)), voice=voice)
+
+
+def test_early_start_at_a_complete_sentence_is_a_turn_end_not_an_interruption():
+    # 12 words over 6 s; the customer starts 1.2 s before the agent ends, inside the last word of the
+    # first sentence ("uitzetten.", 4.5-5.0 s), and the agent says two words more, which end their turn
+    c = early_start("U kunt het beste eerst de router even helemaal uitzetten. Klopt dat?", 4.8)
+    found = analyse(c)
+    (ov,) = of_type(found, "overlap")
+    assert (ov.by, ov.kind, ov.overlap_s) == ("customer", "turn_end", 1.2)
+    assert ov.evidence == {"complete_before": True, "words_after": 2, "stopped_within_s": 1.2,
+                           "pitch_fall": None, "cut_off": False, "finishing": True, "gave_up": None}
+    assert of_type(found, "interruption") == []
+    assert found.metrics["interruptions"]["by_customer"] == 0
+    assert found.metrics["interruptions"]["early_starts_at_turn_end"] == {"agent": 0, "customer": 1}
+
+
+def test_a_long_early_start_at_the_end_of_a_sentence_is_no_interruption():
+    # the overlap is 2 s, but the agent's word at the overlap start ("uitzetten.", 3.8-4.3 s) ends a sentence
+    c = early_start("U kunt het beste eerst de router uitzetten. Daarna even wachten, graag.", 4.0)
+    found = analyse(c)
+    (ov,) = of_type(found, "overlap")
+    assert ov.kind == "turn_end" and ov.overlap_s == 2.0 and ov.evidence["complete_before"] is True
+    assert of_type(found, "interruption") == []
+
+
+def test_few_words_after_the_start_that_end_the_sentence_are_a_turn_end():
+    # 10 words over 6 s; the customer starts 0.55 s before the end, during the last word ("toe.")
+    c = early_start("Dan stuur ik u vandaag nog een nieuwe modem toe", 5.45)
+    (ov,) = of_type(analyse(c), "overlap")
+    assert ov.kind == "turn_end"  # no punctuation at all in this transcript: the timing decides
+    assert ov.evidence["words_after"] <= 1 and ov.evidence["cut_off"] is False
+
+
+def test_one_last_word_after_the_start_ends_the_turn_however_long_the_region_runs_on():
+    # the customer starts just before "afgesloten." (4.63-5.4 s); the agent's region runs on to 6 s (breath, padding)
+    c = conv([("agent", 0.0, 6.0), ("customer", 4.55, 9.0)],
+             [said("agent", 0.0, 5.4, "De buren hebben het water inmiddels afgesloten."),
+              said("customer", 4.55, 9.0, "Wat maakt u zich nu de meeste zorgen over?")])
+    (ov,) = of_type(analyse(c), "overlap")
+    assert ov.kind == "turn_end" and ov.evidence["words_after"] == 1 and ov.evidence["stopped_within_s"] == 1.45
+    assert ov.evidence["complete_before"] is False
+
+
+def test_cut_mid_sentence_is_a_competitive_interruption():
+    # the customer starts 1.2 s before the agent stops, mid-sentence; the agent's last words end without a
+    # full stop while the rest of their transcript is punctuated: cut off
+    c = conv([("agent", 0.0, 3.0), ("agent", 3.6, 9.0), ("customer", 7.8, 12.0)],
+             [said("agent", 0.0, 3.0, "Ik heb uw gegevens gevonden."),
+              said("agent", 3.6, 9.0, "U kunt het beste eerst de router helemaal uitzetten en dan"),
+              said("customer", 7.8, 12.0, "Nee, dat heb ik allemaal al geprobeerd, echt alles.")])
+    found = analyse(c)
+    (it,) = of_type(found, "interruption")
+    assert (it.by, it.interrupted, it.kind) == ("customer", "agent", "competitive")
+    assert it.evidence["complete_before"] is False and it.evidence["cut_off"] is True
+    assert it.evidence["words_after"] == 2 and it.evidence["stopped_within_s"] == 1.2
+    (ov,) = of_type(found, "overlap")
+    assert ov.kind == "competitive" and ov.evidence == it.evidence
+
+
+def test_a_short_overlap_that_cuts_the_other_off_is_a_competitive_interruption():
+    # only 0.2 s of overlap, but the agent stops at once without ending their sentence
+    c = conv([("agent", 0.0, 3.0), ("agent", 3.6, 8.0), ("customer", 7.8, 12.0)],
+             [said("agent", 0.0, 3.0, "Ik heb uw gegevens gevonden."),
+              said("agent", 3.6, 8.0, "U kunt het beste eerst de router helemaal uit"),
+              said("customer", 7.8, 12.0, "Nee, dat heb ik allemaal al geprobeerd, echt alles.")])
+    (it,) = of_type(analyse(c), "interruption")
+    assert it.kind == "competitive" and it.overlap_s == 0.2 and it.evidence["cut_off"] is True
+
+
+def test_the_other_goes_on_mid_sentence_is_a_cooperative_interruption():
+    c = conv([("customer", 0.0, 10.0), ("agent", 5.0, 13.0)],
+             [said("customer", 0.0, 10.0, CUSTOMER_1 + " " + CUSTOMER_2 + "."),
+              said("agent", 5.0, 13.0, "Ik begrijp dat dit al lang speelt, ik ga het nu voor u regelen.")])
+    (it,) = of_type(analyse(c), "interruption")
+    assert it.kind == "cooperative"
+    assert it.evidence["complete_before"] is False and it.evidence["words_after"] > 2
+    assert it.evidence["cut_off"] is False  # they finished their sentence anyway
+
+
+def test_the_interrupter_gives_up_mid_sentence_is_butting_in():
+    c = conv([("customer", 0.0, 10.0), ("agent", 4.0, 5.6)],
+             [said("customer", 0.0, 10.0, CUSTOMER_1 + " " + CUSTOMER_2 + "."),
+              said("agent", 4.0, 5.6, "Maar mevrouw, mag ik even")])
+    (it,) = of_type(analyse(c), "interruption")
+    assert it.kind == "butting_in" and it.evidence["stopped_within_s"] is None
+
+
+def test_the_interrupter_breaking_off_is_butting_in_a_whole_remark_is_not():
+    def call(agent_text: str) -> Conversation:
+        return conv([("customer", 0.0, 10.0), ("agent", 4.0, 5.6), ("agent", 11.0, 14.0)],
+                    [said("customer", 0.0, 10.0, CUSTOMER_1 + " " + CUSTOMER_2 + "."),
+                     said("agent", 4.0, 5.6, agent_text), said("agent", 11.0, 14.0, "Dat is vervelend.")])
+
+    (it,) = of_type(analyse(call("Maar mevrouw, mag ik even,")), "interruption")
+    assert it.kind == "butting_in" and it.evidence["gave_up"] is True
+    (it,) = of_type(analyse(call("Maar wat als het meer is dan?")), "interruption")  # a question talked over
+    assert it.kind == "butting_in" and it.evidence["gave_up"] is True
+    found = analyse(call("Dat is echt vervelend zeg."))  # a whole statement said over the customer, who goes on
+    (ov,) = of_type(found, "overlap")
+    assert ov.kind == "remark" and ov.evidence["gave_up"] is False
+    assert of_type(found, "interruption") == []
+
+
+def test_a_reply_after_a_short_pause_is_no_going_on():
+    # the customer ends a sentence at 4.0 s, the agent asks from 3.2 s, the customer answers from 4.3 s, before
+    # the question ends (their regions join over the 0.3 s pause): the customer stopped at 4.0, did not go on
+    c = conv([("customer", 0.0, 4.0), ("agent", 3.2, 5.5), ("customer", 4.3, 8.0)],
+             [said("customer", 0.0, 4.0, "Fijn, dan zorg ik dat ik thuis ben."),
+              said("agent", 3.2, 5.5, "Zijn er nog dingen waar u mee zit?"),
+              said("customer", 4.3, 8.0, "Nee, ik ben al een stuk geruster.")])
+    found = analyse(c)
+    (ov,) = of_type(found, "overlap")
+    assert ov.by == "agent" and ov.kind == "turn_end"
+    assert ov.evidence["stopped_within_s"] == 0.8 and ov.evidence["words_after"] == 1
+    assert of_type(found, "interruption") == []
+
+
+def _voice(end: float, fall_st: float) -> VoiceTrack:
+    """A voice at 200 Hz that bends by ``fall_st`` semitones (down when positive) over its last 0.3 s."""
+    times = tuple(round(0.025 + 0.05 * k, 3) for k in range(int(end / 0.05)))
+    f0 = tuple(200.0 * 2 ** (-fall_st / 12) if t > end - 0.3 else 200.0 for t in times)
+    return VoiceTrack(times, f0, tuple(-20.0 for _ in times))
+
+
+@pytest.mark.parametrize("fall_st,kind", [(4.0, "turn_end"), (-2.0, "competitive"), (None, "competitive")])
+def test_a_falling_voice_ends_a_sentence_that_asr_left_unpunctuated(fall_st, kind):
+    # Whisper wrote no full stop after "graag" (the first sentence has one, so the transcript is punctuated):
+    # a voice that falls to its end finished the sentence; a level or rising one, or none known, was cut off
+    voice = {"agent": _voice(6.0, fall_st)} if fall_st is not None else None
+    c = early_start("Ik zie het. Dan zet ik een nieuwe afspraak voor u klaar graag", 5.5, voice=voice)
+    found = analyse(c)
+    (ov,) = of_type(found, "overlap")
+    assert ov.kind == kind
+    assert ov.evidence["pitch_fall"] is (None if fall_st is None else fall_st > 0)
+    assert len(of_type(found, "interruption")) == (kind != "turn_end")
+
+
+def test_pitch_fall_needs_voiced_frames():
+    assert pitch_fall(None, 6.0, OPTS) is None
+    assert pitch_fall(VoiceTrack((), (), ()), 6.0, OPTS) is None
+    assert pitch_fall(_voice(6.0, 3.0), 6.0, OPTS) is True
+    assert pitch_fall(_voice(6.0, 0.5), 6.0, OPTS) is False
 
 
 def test_nearly_simultaneous_start_is_no_interruption():

@@ -53,6 +53,26 @@ def test_agent_interruption_while_explaining_gives_an_open_dutch_question():
     assert "Wat wilde u op dat moment bereiken?" in moment["question"]
 
 
+def test_agent_interruption_early_in_the_customers_turn_quotes_the_cut_sentence():
+    found = analyze_conversation(conv([GREETING, ("customer", 3.5, 6.0, "Ik bel over mijn factuur van deze maand"),
+                                       ("agent", 4.5, 8.0, "Ik zie uw factuur hier al staan, mevrouw.")]))
+    (it,) = [e for e in found.events if e.type == "interruption"]
+    assert it.while_explaining is False and it.evidence["complete_before"] is False
+    (moment,) = [m for m in found.reflection["moments"] if m["type"] == "interruption"]
+    assert moment["title"] == "0:04 U begon midden in een zin van de klant"
+    assert moment["question"].startswith('Op 0:04 begon u te praten terwijl de klant midden in een zin zat ("Ik bel')
+    assert moment["en"]["title"] == "0:04 You started in the middle of the customer's sentence"
+    assert not judging(moment["question"])
+
+
+def test_an_early_start_at_the_end_of_the_customers_sentence_gives_no_interruption_moment():
+    found = analyze_conversation(conv([GREETING, ("customer", 3.5, 8.0, "Ik bel over mijn factuur van deze maand."),
+                                       ("agent", 7.4, 11.0, "Ik zie uw factuur hier al staan, mevrouw.")]))
+    assert [e for e in found.events if e.type == "interruption"] == []
+    assert [e.kind for e in found.events if e.type == "overlap"] == ["turn_end"]
+    assert not [m for m in found.reflection["moments"] if m["type"] == "interruption"]
+
+
 def test_solution_without_summary_gives_a_moment():
     found = analyze_conversation(conv([GREETING, EXPLAINING, ("agent", 10.5, 13.0, "Ik ga een monteur sturen.")]))
     assert found.metrics["summary_before_solution"] is False

@@ -147,3 +147,20 @@ def test_help_and_rendering_do_not_import_the_heavy_libraries(tmp_path):
             "print(sorted(m for m in ('torch', 'faster_whisper', 'pyannote.audio', 'librosa') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_an_interruption_moment_says_how_it_was_recognised(fixed):
+    import dataclasses
+
+    evidence = {"complete_before": False, "words_after": 4, "stopped_within_s": 1.01, "pitch_fall": None,
+                "cut_off": True, "finishing": False, "gave_up": None}
+    events = tuple(dataclasses.replace(e, evidence=evidence) if e.type == "interruption" and e.kind == "competitive"
+                   else e for e in fixed.events)
+    report = dataclasses.replace(fixed, events=events)
+    nl, en = markdown(make_view(report, "nl")), markdown(make_view(report, "en"))
+    assert ("_Hoe herkend: 1.0 s tegelijk gesproken; Agent was midden in een zin (geen zinseinde toen Klant begon, "
+            "daarna nog 4 woorden) en stopte 1.0 s later zonder de zin af te maken._") in nl
+    assert ("_How recognised: 1.0 s of talking at once; Agent was mid-sentence (no sentence end when Customer "
+            "started, 4 more words after), and stopped 1.0 s later without finishing._") in en
+    assert 'class="how">Hoe herkend: 1.0 s tegelijk' in render_html(make_view(report, "nl"))
+    assert "_Hoe herkend: 1.5 s tegelijk gesproken; wie begon, gaf het op._" in nl  # no evidence kept: the kind

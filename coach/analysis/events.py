@@ -20,6 +20,8 @@ from typing import Any, ClassVar, Mapping
 # type name -> class, filled in as the subclasses are defined
 EVENT_TYPES: dict[str, type["Event"]] = {}
 # fields written with 3 decimals (idempotent on values already rounded to 2 or 3 when built)
+# keys added after schema "1" was first written: left out when None, so older files round-trip unchanged
+_OMITTED_WHEN_NONE = frozenset({"evidence"})
 _ROUNDED = frozenset({"start", "end", "confidence", "duration_s", "overlap_s", "interrupted_had_spoken_s"})
 
 
@@ -68,7 +70,8 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         """The event as in ``analysis.json``: its type's keys in their order, then ``extra``."""
-        out = {k: _json(k, getattr(self, k)) for k in self.KEYS}
+        out = {k: _json(k, getattr(self, k)) for k in self.KEYS
+               if not (k in _OMITTED_WHEN_NONE and getattr(self, k) is None)}
         for k, v in self.extra:
             out.setdefault(k, v)
         return out
@@ -117,14 +120,19 @@ class Backchannel(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class Overlap(Event):
-    """Both parties speaking at once; ``kind``: backchannel, simultaneous_start, brief, competitive,
-    cooperative or butting_in. ``text``: the words of both in the overlap."""
+    """Both parties speaking at once; ``kind``: backchannel, simultaneous_start, brief, turn_end (an early
+    start while the other was finishing), remark (a whole sentence said over the other, who went on),
+    competitive, cooperative or butting_in. ``text``: the words of both in the overlap."""
 
     type: str = "overlap"
     overlap_s: float = 0.0
     kind: str = ""
+    # what decided the kind: complete_before, words_after, stopped_within_s, pitch_fall, cut_off, finishing, gave_up
+    # (``coach.analysis.overlaps.Evidence``); None for kinds decided before (backchannel, simultaneous_start)
+    evidence: dict | None = field(default=None, hash=False)
 
-    KEYS: ClassVar[tuple[str, ...]] = ("type", "by", "start", "end", "overlap_s", "text", "confidence", "kind")
+    KEYS: ClassVar[tuple[str, ...]] = ("type", "by", "start", "end", "overlap_s", "text", "confidence", "kind",
+                                       "evidence")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,10 +147,11 @@ class Interruption(Event):
     interrupted_text: str = ""
     interrupted_had_spoken_s: float = 0.0
     while_explaining: bool = False
+    evidence: dict | None = field(default=None, hash=False)  # what showed the other was mid-sentence (as Overlap)
 
     KEYS: ClassVar[tuple[str, ...]] = ("type", "by", "interrupted", "start", "end", "overlap_s", "kind", "text",
                                        "interrupted_text", "interrupted_had_spoken_s", "while_explaining",
-                                       "confidence")
+                                       "confidence", "evidence")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Generic, Iterable, TypeVar
 
 from ..conversation import ROLES
-from .events import Backchannel, Interruption
+from .events import Backchannel, Interruption, Overlap
 
 T = TypeVar("T")
 INTERRUPTION_KINDS = ("competitive", "cooperative", "butting_in")
@@ -133,21 +133,28 @@ class InterruptionKinds:
 
 @dataclass(frozen=True)
 class InterruptionMetrics:
-    """Interruptions per interrupter, and of which kind."""
+    """Interruptions per interrupter, and of which kind; and, when given, how often each party started
+    early while the other was finishing (``turn_end`` overlaps: no interruption)."""
 
     kinds: PerRole[InterruptionKinds]
+    early_starts: PerRole[int] | None = None
 
     @classmethod
-    def of(cls, events: Iterable[Interruption]) -> "InterruptionMetrics":
+    def of(cls, events: Iterable[Interruption], overlaps: Iterable[Overlap] | None = None) -> "InterruptionMetrics":
         counts = Counter((e.by, e.kind) for e in events)
-        return cls(PerRole.of(lambda r: InterruptionKinds(**{k: counts[(r, k)] for k in INTERRUPTION_KINDS})))
+        early = Counter(e.by for e in overlaps if e.kind == "turn_end") if overlaps is not None else None
+        return cls(PerRole.of(lambda r: InterruptionKinds(**{k: counts[(r, k)] for k in INTERRUPTION_KINDS})),
+                   PerRole.of(lambda r: early[r]) if early is not None else None)
 
     def by(self, role: str) -> int:
         return sum(self.kinds[role].to_dict().values())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"interruptions": {"by_agent": self.by("agent"), "by_customer": self.by("customer"),
-                                  "kinds": self.kinds.map(lambda k: k.to_dict())}}
+        out = {"by_agent": self.by("agent"), "by_customer": self.by("customer"),
+               "kinds": self.kinds.map(lambda k: k.to_dict())}
+        if self.early_starts is not None:
+            out["early_starts_at_turn_end"] = self.early_starts.to_dict()
+        return {"interruptions": out}
 
 
 @dataclass(frozen=True)

@@ -5,28 +5,44 @@ pauses shorter than ``JOIN_GAP_S``). Each contribution is either
 
 - a **back-channel**: short (at most ``backchannel_max_s`` and ``backchannel_max_words`` words, or
   only cue words such as "ja", "hm-hm", "ik hoor het" up to ``backchannel_cue_max_s``), placed
-  inside or at a pause of the other party's speech, which goes on afterwards, and not the answer to
-  a question. Found from timing even when ASR dropped the words, and from cue words even when ASR
-  misheard them ("Ik hoog het", "Heim heim"); or
-- a **turn** which, when it starts while the other party is speaking, is an interruption (overlap
-  of at least ``interruption_min_overlap_s``): ``butting_in`` when the interrupter gives up while
-  the other goes on, ``competitive`` when the other stops within ``competitive_stop_s``, else
-  ``cooperative`` (the other finishes anyway).
+  inside or at a pause of the other party's speech, which goes on afterwards; not the answer to a
+  question (also when it starts while the question's last words are said), and not when its speaker
+  goes on before the other does (they kept the floor: a short turn). Found from timing even when ASR
+  dropped the words, and from cue words even when ASR misheard them ("Ik hoog het", "Heim heim"); or
+- a **turn**. A turn that starts while the other party is speaking is an **interruption** only when
+  the other was *mid-sentence*; an early start while they were finishing is a ``turn_end`` overlap,
+  however long (in real Dutch conversation about half of all turn changes overlap). The evidence
+  (``Evidence``, kept on every overlap event): was the other's last word at the overlap start the end
+  of a sentence (Whisper's ".", "?", "!": ``complete_before``); how many words they said after it
+  (``words_after``) and how soon they stopped (``stopped_within_s``); did their voice fall to an end
+  (``pitch_fall``, from the conversation's voice track when there is one, else None); was anything of
+  theirs cut off (``cut_off``: their last word ends in "..." or "-", or without ".", "?", "!" in a
+  punctuated transcript while their voice did not fall). The other was finishing when nothing was
+  cut off and ``complete_before``, or they said at most ``turn_end_max_words`` words more and
+  stopped within ``turn_end_max_tail_s``, or one word more and stopped. Otherwise the interruption
+  is ``butting_in`` when the interrupter gives up while the other goes on, ``competitive`` when the
+  other stops within ``competitive_stop_s`` of the overlap start, else ``cooperative`` (the other
+  finishes anyway).
 
 Every overlap of the two parties' speech is classified (``overlap`` events): ``backchannel``,
-``competitive``, ``cooperative``, ``butting_in``, ``brief`` (a short overlap at a change of turn) or
-``simultaneous_start`` (both began at once); the last two are no interruption. A back-channel is
-never counted as an interruption. "Still explaining" counts from when the interrupted party took
-the floor, over their own pauses.
+``simultaneous_start`` (both began at once), ``brief`` (shorter than ``interruption_min_overlap_s``,
+nothing cut off), ``turn_end`` (the other was finishing), ``remark`` (a whole statement, ending in
+"." or "!", said over the other, mid-sentence, who went on: the speaker neither gave up nor took the
+floor), ``competitive``, ``cooperative`` or ``butting_in`` (the interrupter stopped first: their last
+word ends no sentence in a punctuated transcript, or ends a question that the other talked over, or
+they have no words); only the last three are interruptions. A back-channel is never counted as an
+interruption. "Still explaining" counts from when the interrupted party took the floor, over their
+own pauses.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
 from ..config import AnalysisOptions
-from ..conversation import ROLES, Conversation, Word, merge_regions
+from ..conversation import ROLES, Conversation, VoiceTrack, Word, merge_regions
 from . import Findings
 from .events import Backchannel, Event, Interruption, Overlap
 from .lexicon import Lexicon, find_phrases, tokens
@@ -38,6 +54,11 @@ SIMULTANEOUS_S = 0.2  # starting within this of the other party is a simultaneou
 EXPLAINING_S = 3.0  # the other party had been talking this long: "still explaining"
 UNSURE_WORD_PROB = 0.5
 MIN_TIMING_ONLY_S = 0.2  # a wordless speech region shorter than this is noise, not a back-channel
+END_OF_SPEECH_S = 0.3  # a voice's "end": its last this many seconds of voiced frames ...
+END_REFERENCE_S = 1.5  # ... against the this many seconds of voiced frames before them
+MIN_VOICED_FRAMES = 3  # fewer voiced frames in either stretch: no pitch evidence (None)
+ONSET_MAX_S = 0.3  # the new speaker's first word, if this soon after their region's start, marks their start
+ENDED_TOLERANCE_S = 0.1  # the other "stopped" when their region ends no later than this after the new speaker's
 
 
 @dataclass(frozen=True)
@@ -108,6 +129,11 @@ def _ends_with_question(c: Contribution | None, lex: Lexicon, fuzzy: float) -> b
     return bool(sentences) and sentences[-1].question_kind(lex, fuzzy) is not None
 
 
+def _until(c: Contribution, t: float) -> Contribution:
+    """``c`` with only the words said before ``t`` (what the other heard when they began)."""
+    return Contribution(c.role, c.start, min(c.end, t), tuple(w for w in c.words if w.start < t))
+
+
 def _mean_prob(words: tuple[Word, ...]) -> float:
     return sum(w.prob for w in words) / len(words) if words else 0.0
 
@@ -126,11 +152,16 @@ def classify_backchannel(c: Contribution, conv_parts: dict[str, list[Contributio
     before = during or _last_before(them, c.start)
     if before is None or (during is None and c.start - before.end > opts.backchannel_gap_s):
         return None  # the other party was not talking just before
-    if during is None and _ends_with_question(before, lex, opts.fuzzy_match):
-        return None  # an answer to a question takes the turn, however short
-    after = _speaking_at(them, c.end) or _first_after(them, c.end)
+    at_their_end = during is None or during.end <= c.end + ENDED_TOLERANCE_S  # (an early start at their end)
+    if at_their_end and _ends_with_question(_until(before, c.end), lex, opts.fuzzy_match):
+        return None  # an answer to a question takes the turn, however short (also when it starts early)
+    going_on = _speaking_at(them, c.end)
+    after = going_on or _first_after(them, c.end)
     if after is None or after.start - c.end > opts.backchannel_gap_s:
         return None  # the other party did not go on: this took the turn
+    mine = _first_after(conv_parts[c.role], c.end + 1e-6)
+    if going_on is None and mine is not None and mine.start < after.start:
+        return None  # the speaker went on before the other did: they kept the floor, a short turn
     if not c.words:
         if c.duration < MIN_TIMING_ONLY_S:
             return None
@@ -148,6 +179,7 @@ def overlaps_and_backchannels(conv: Conversation, opts: AnalysisOptions, lex: Le
     events: list[Event] = []
     backchannel_at: dict[tuple[str, float], Backchannel] = {}
     source_factor = 1.0 if conv.speaker_source == "channels" else 0.8  # diarized regions are less exact
+    punctuated = {r: _punctuated(conv, r) for r in ROLES}
     for role in ROLES:
         for c in parts[role]:
             ev = classify_backchannel(c, parts, opts, lex)
@@ -166,22 +198,19 @@ def overlaps_and_backchannels(conv: Conversation, opts: AnalysisOptions, lex: Le
             if overlap <= 0:
                 continue
             both = [w for w in c.words + host.words if w.end > c.start and w.start < overlap_end]
+            evidence = None
             if (role, c.start) in backchannel_at or (host.role, host.start) in backchannel_at:
                 kind = "backchannel"
             elif c.start - host.start < SIMULTANEOUS_S:
                 kind = "simultaneous_start"  # both began together: nobody interrupted
-            elif overlap < opts.interruption_min_overlap_s:
-                kind = "brief"
-            elif c.end < host.end:
-                kind = "butting_in"  # the interrupter gave up; the other kept the floor
-            elif host.end - c.start <= opts.competitive_stop_s:
-                kind = "competitive"  # the other stopped soon: the floor was taken
             else:
-                kind = "cooperative"  # the other finished anyway, then the interrupter went on
+                evidence = overlap_evidence(conv, host, c, punctuated, opts)
+                kind = classify_overlap(evidence, host, c, opts)
             events.append(Overlap(by=role, start=round(c.start, 2), end=round(overlap_end, 2),
                                   overlap_s=round(overlap, 2), kind=kind,
                                   text=" ".join(w.text for w in sorted(both, key=lambda w: w.start)),
-                                  confidence=round(source_factor, 2)))
+                                  confidence=round(source_factor, 2),
+                                  evidence=evidence.to_dict() if evidence else None))
             if kind not in INTERRUPTION_KINDS:
                 continue  # an overlap, no interruption
             since = _floor_start(host, parts, backchannel_at)
@@ -193,14 +222,140 @@ def overlaps_and_backchannels(conv: Conversation, opts: AnalysisOptions, lex: Le
                 interrupted_text=" ".join(w.text for w in said_before[-12:]).strip(),
                 interrupted_had_spoken_s=round(c.start - since, 2),
                 while_explaining=c.start - since >= EXPLAINING_S,
-                confidence=round(confidence, 3),
+                confidence=round(confidence, 3), evidence=evidence.to_dict() if evidence else None,
             ))
 
     bcs = [e for e in events if isinstance(e, Backchannel)]
     talk = PerRole.of(lambda r: sum(c.duration for c in parts[r]))
-    metrics = (InterruptionMetrics.of(e for e in events if isinstance(e, Interruption)).to_dict()
+    metrics = (InterruptionMetrics.of([e for e in events if isinstance(e, Interruption)],
+                                      [e for e in events if isinstance(e, Overlap)]).to_dict()
                | BackchannelMetrics.of(bcs, talk, _longest_without(parts, bcs, backchannel_at)).to_dict())
     return Findings(metrics=metrics, events=tuple(events))
+
+
+# --- turn end or interruption --------------------------------------------------------------------------------
+
+TRAILING_OFF = ("...", "\u2026", "-", "\u2013", "\u2014")
+
+
+def _ends_sentence(w: Word) -> bool:
+    text = w.text.rstrip()
+    return text[-1:] in (".", "?", "!") and not text.endswith(TRAILING_OFF)
+
+
+def _trails_off(w: Word) -> bool:
+    return w.text.rstrip().endswith(TRAILING_OFF)
+
+
+def _punctuated(conv: Conversation, role: str) -> bool:
+    """Whether the role's transcript marks sentence ends at all (Whisper does; a bare transcript does
+    not, and then a missing "." says nothing)."""
+    return any(_ends_sentence(w) for u in conv.utterances_of(role) for w in u.words)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What an overlap shows about the party who was speaking (``host``) when the other began at ``t0``."""
+
+    complete_before: bool  # their last word begun before t0 ends a sentence (".", "?", "!")
+    words_after: int  # their words begun at or after t0, until they stop
+    stopped_within_s: float | None  # they stopped this long after t0 while the other went on; None: they went
+    # on past the new speaker's end (a reply after a short pause is a stop, not going on)
+    pitch_fall: bool | None  # their voice fell to an end (None: no voice track or too few voiced frames)
+    cut_off: bool  # they stopped without ending: last word "..."/"-", or no end mark and no falling voice
+    finishing: bool  # (complete_before, or few words more and soon stopped) and nothing cut off
+    # when the new speaker stopped first: they broke off (True: their last word ends no sentence in a
+    # punctuated transcript, trails off, or ends a question the other talked over), said a whole statement
+    # (False: "." or "!"), or unknown (None: no words or no punctuation); None also when they did not stop first
+    gave_up: bool | None = None
+
+    def to_dict(self) -> dict:
+        return {"complete_before": self.complete_before, "words_after": self.words_after,
+                "stopped_within_s": None if self.stopped_within_s is None else round(self.stopped_within_s, 2),
+                "pitch_fall": self.pitch_fall, "cut_off": self.cut_off, "finishing": self.finishing,
+                "gave_up": self.gave_up}
+
+
+def pitch_fall(track: VoiceTrack | None, end: float, opts: AnalysisOptions) -> bool | None:
+    """Whether a voice that stops at ``end`` falls to it: the median pitch of its last
+    ``END_OF_SPEECH_S`` of voiced frames at least ``turn_end_pitch_fall_st`` semitones below that of the
+    ``END_REFERENCE_S`` before. None without a track or with too few voiced frames."""
+    if track is None:
+        return None
+    frames = [(t, f0) for t, f0, _ in track.between(end - END_OF_SPEECH_S - END_REFERENCE_S - 1.0, end + 0.05)
+              if f0 > 0]
+    if not frames:
+        return None
+    last_t = frames[-1][0]
+    final = [f for t, f in frames if t > last_t - END_OF_SPEECH_S]
+    ref = [f for t, f in frames if last_t - END_OF_SPEECH_S - END_REFERENCE_S < t <= last_t - END_OF_SPEECH_S]
+    if len(final) < MIN_VOICED_FRAMES or len(ref) < MIN_VOICED_FRAMES:
+        return None
+    final.sort()
+    ref.sort()
+    drop = 12 * math.log2(ref[len(ref) // 2] / final[len(final) // 2])
+    return drop >= opts.turn_end_pitch_fall_st
+
+
+def overlap_evidence(conv: Conversation, host: Contribution, c: Contribution, punctuated: dict[str, bool],
+                     opts: AnalysisOptions) -> Evidence:
+    """The evidence of whether ``host``'s party was finishing when ``c`` began inside their speech
+    (``punctuated``: per role, whether its transcript marks sentence ends). The new speaker began at
+    their first word, when ASR heard one soon after their speech region starts (a region starts a
+    little before the voice: VAD padding), else at the region's start."""
+    first = min((w.start for w in c.words), default=c.start)
+    t0 = min(max(c.start, first), c.start + ONSET_MAX_S)
+    # where the other's speech stopped: the end of their contribution; or, when they were silent at the
+    # end of the new speaker's contribution (a reply after a pause shorter than JOIN_GAP_S joined their
+    # regions), the end of their last speech region before that; or the end of their speech region at
+    # t0 when it ended a sentence before the new speaker's end (they paused and then started anew)
+    stop = host.end
+    if host.end > c.end + ENDED_TOLERANCE_S:
+        regions = merge_regions([(t.start, t.end) for t in conv.turns_of(host.role)
+                                 if t.end > host.start and t.start < host.end])
+        at_t0 = next(((s, e) for s, e in regions if e > t0), None)
+        said = [w for w in host.words if at_t0 is not None and w.start < at_t0[1]]
+        if not any(s <= c.end + ENDED_TOLERANCE_S and e >= c.end for s, e in regions):
+            stop = max((e for s, e in regions if s < c.end and e > t0), default=host.end)
+        elif at_t0 is not None and at_t0[1] < c.end and said and _ends_sentence(max(said, key=lambda w: w.start)):
+            stop = at_t0[1]  # they ended a sentence and paused; what they said next was a new start
+    words = sorted((w for w in host.words if w.start < stop), key=lambda w: w.start)
+    before = [w for w in words if w.start < t0]
+    after = [w for w in words if w.start >= t0]
+    complete_before = bool(before) and _ends_sentence(before[-1])
+    stopped = stop - t0 if stop <= c.end + ENDED_TOLERANCE_S else None
+    fall = pitch_fall((conv.voice or {}).get(host.role), stop, opts) if stopped is not None else None
+    cut_off = False
+    if stopped is not None and words:
+        last = words[-1]
+        cut_off = _trails_off(last) or (punctuated[host.role] and not _ends_sentence(last) and fall is not True)
+    # a few words more and soon stopped; or one word only (the word at the overlap start: its speech
+    # region may run on with breath and padding)
+    few_after = stopped is not None and (len(after) <= 1 or (len(after) <= opts.turn_end_max_words
+                                                            and stopped <= opts.turn_end_max_tail_s))
+    finishing = (complete_before or few_after) and not cut_off
+    gave_up = None
+    if stopped is None and c.words:
+        mine = sorted(c.words, key=lambda w: w.start)[-1]
+        if _trails_off(mine) or (punctuated[c.role] and not _ends_sentence(mine)) or mine.text.rstrip()[-1:] == "?":
+            gave_up = True  # broke off, or asked a question that the other talked over: no floor was taken
+        elif _ends_sentence(mine):
+            gave_up = False  # a whole statement said over the other (a remark)
+    return Evidence(complete_before, len(after), stopped, fall, cut_off, finishing, gave_up)
+
+
+def classify_overlap(ev: Evidence, host: Contribution, c: Contribution, opts: AnalysisOptions) -> str:
+    """The kind of an overlap that is neither a back-channel nor a simultaneous start."""
+    overlap = min(c.end, host.end) - c.start
+    if ev.finishing:
+        return "brief" if overlap < opts.interruption_min_overlap_s else "turn_end"
+    if overlap < opts.interruption_min_overlap_s and not ev.cut_off:
+        return "brief"
+    if ev.stopped_within_s is None:  # the other kept the floor
+        return "remark" if ev.gave_up is False else "butting_in"  # a whole sentence said over them, or given up
+    if ev.stopped_within_s <= opts.competitive_stop_s:
+        return "competitive"  # the other stopped soon: the floor was taken
+    return "cooperative"  # the other finished anyway, then the interrupter went on
 
 
 def _floor_start(host: Contribution, parts: dict[str, list[Contribution]],

@@ -39,12 +39,12 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "At {t} you started talking while the customer was still explaining (\"{q}\"). "
                "What did you want to achieve at that moment?")},
     "interrupt": {
-        "nl": ("{t} U en de klant spraken tegelijk",
-               "Op {t} begon u te praten terwijl de klant aan het woord was. Wat hoorde u de klant zeggen, "
-               "en wat deed u daarmee?"),
-        "en": ("{t} You and the customer spoke at the same time",
-               "At {t} you started talking while the customer was speaking. What did you hear the customer say, "
-               "and what did you do with it?")},
+        "nl": ("{t} U begon midden in een zin van de klant",
+               "Op {t} begon u te praten terwijl de klant midden in een zin zat (\"{q}\"). Wat hoorde u de klant "
+               "zeggen, en wat deed u daarmee?"),
+        "en": ("{t} You started in the middle of the customer's sentence",
+               "At {t} you started talking while the customer was in the middle of a sentence (\"{q}\"). What did "
+               "you hear the customer say, and what did you do with it?")},
     "interrupted_by_customer": {
         "nl": ("{t} De klant viel u in de rede",
                "Op {t} begon de klant te praten terwijl u uitlegde (\"{q}\"). Wat gebeurde er vlak daarvoor, "
@@ -119,7 +119,7 @@ def _candidates(events: Iterable[Event], metrics: dict) -> list[tuple[int, dict]
             if e.while_explaining:
                 add(0, e, "interrupt_explaining", _quote_end(e.interrupted_text))
             else:
-                add(2, e, "interrupt")
+                add(2, e, "interrupt", _quote_end(e.interrupted_text))
         elif isinstance(e, Interruption) and e.by == "customer":
             add(3, e, "interrupted_by_customer", _quote(e.text, 8))
         elif isinstance(e, Summary):

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from ..analysis.events import DeadAir, Overlap
-from .view import View, clock, excerpt, general_questions, moment_text
+from .view import View, clock, excerpt, general_questions, how_recognised, moment_text
 
 COLORS = {"agent": "#2563eb", "customer": "#d97706"}
 
@@ -205,8 +205,11 @@ def render_html(view: View, call_dir: Path | None = None, embed_audio: bool = Fa
         low = f'<span class="low">{e(t["low"])}</span>' if (m.get("confidence") or 1.0) < 0.7 else ""
         quote = "".join(f'<div class="{role}"><span class="who">{e(view.party(role))}:</span> {e(text)}</div>'
                         for role, text in excerpt(view, m["start"], m["end"]))
+        how = how_recognised(view, m)
+        how_line = f'<p class="how">{e(how)}</p>' if how else ""
         out.append(f'<li class="moment" id="m{m["start"]:.0f}">{_play(view, m["start"], m["end"])}'
-                   f"<h3>{e(title)}{low}</h3><div class=\"excerpt\">{quote}</div><p class=\"q\">{e(question)}</p></li>")
+                   f"<h3>{e(title)}{low}</h3><div class=\"excerpt\">{quote}</div>{how_line}"
+                   f"<p class=\"q\">{e(question)}</p></li>")
     out.append(f'</ol><h3>{e(t["questions"])}</h3><ul>'
                + "".join(f"<li>{e(q)}</li>" for q in general_questions(view)) + "</ul></section>")
     out.append(f'<section id="timeline"><h2>{e(t["timeline"])}</h2>{_timeline(view)}'

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .view import View, clock, excerpt, general_questions, moment_text
+from .view import View, clock, excerpt, general_questions, how_recognised, moment_text
 
 
 def _md(text: str) -> str:
@@ -26,7 +26,8 @@ def markdown(view: View) -> str:
         low = f" ({t['low']})" if (m.get("confidence") or 1.0) < 0.7 else ""
         lines += [f"### {i}. {_md(title)}{low}", ""]
         lines += [f"> **{view.party(role)}:** {_md(text)}" for role, text in excerpt(view, m["start"], m["end"])]
-        lines += ["", f"**{_md(question)}**", ""]
+        how = how_recognised(view, m)
+        lines += (["", f"_{_md(how)}_"] if how else []) + ["", f"**{_md(question)}**", ""]
     lines += [f"## {t['questions']}", ""] + [f"- {_md(q)}" for q in general_questions(view)] + [""]
     lines += [f"## {t['numbers']}", "", "| | | |", "|---|---|---|"]
     for n in view.numbers:

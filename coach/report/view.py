@@ -103,8 +103,10 @@ def _numbers(r: CallReport, lang: str, t: dict) -> list[Number]:
         "talking at once counts for both.", timing_how, diar)
     ints = m.get("interruptions", {})
     add("interruptions", f"{t['agent']} {ints.get('by_agent', 0)} · {t['customer']} {ints.get('by_customer', 0)}",
-        "Keren dat iemand begon te praten terwijl de ander nog sprak, langer dan een kort 'ja' of 'hm-hm'.",
-        "Times someone started talking while the other was still speaking, beyond a short 'yes' or 'hm-hm'.",
+        "Keren dat iemand begon te praten terwijl de ander midden in een zin zat, langer dan een kort 'ja' of "
+        "'hm-hm'. Vroeg beginnen terwijl de ander een zin afmaakt, hoort bij gewoon gesprek en telt niet.",
+        "Times someone started talking while the other was in the middle of a sentence, beyond a short 'yes' or "
+        "'hm-hm'. Starting early while the other finishes a sentence is ordinary conversation and is not counted.",
         timing_how, diar)
     bc = m.get("backchannels", {})
     add("backchannels", f"{bc.get('agent_per_min_customer_speech', 0):.1f} / min",
@@ -183,6 +185,41 @@ def moment_text(view: View, moment: dict) -> tuple[str, str]:
     if view.language == "en" and "en" in moment:
         return view.clean(moment["en"]["title"]), view.clean(moment["en"]["question"])
     return view.clean(moment["title"]), view.clean(moment["question"])
+
+
+def how_recognised(view: View, moment: dict) -> str | None:
+    """For an interruption moment: one line on how coach recognised it (the other party was mid-sentence,
+    and what happened next), from the interruption's evidence; None for other moments."""
+    if moment.get("type") != "interruption":
+        return None
+    ev = next((e for e in view.report.events if e.type == "interruption" and abs(e.start - moment["start"]) < 0.01),
+              None)
+    if ev is None:
+        return None
+    nl = view.language == "nl"
+    who, by = view.party(getattr(ev, "interrupted", "") or ""), view.party(ev.by or "")
+    kind = getattr(ev, "kind", "")
+    overlap = getattr(ev, "overlap_s", 0.0)
+    evidence = getattr(ev, "evidence", None) or {}
+    head = (f"Hoe herkend: {overlap:.1f} s tegelijk gesproken" if nl else
+            f"How recognised: {overlap:.1f} s of talking at once")
+    if not evidence:  # an analysis from before coach kept its evidence
+        kinds = {"competitive": ("de ander stopte", "the other stopped"),
+                 "cooperative": ("de ander maakte het af", "the other finished anyway"),
+                 "butting_in": ("wie begon, gaf het op", "the one who started gave up")}
+        return f"{head}; {kinds.get(kind, (kind, kind))[0 if nl else 1]}."
+    words = evidence.get("words_after", 0)
+    mid = (f"{who} was midden in een zin (geen zinseinde toen {by} begon, daarna nog {words} woorden)" if nl else
+           f"{who} was mid-sentence (no sentence end when {by} started, {words} more words after)")
+    stopped = evidence.get("stopped_within_s")
+    if kind == "competitive":
+        then = (f"stopte {stopped:.1f} s later" + (" zonder de zin af te maken" if evidence.get("cut_off") else "")
+                if nl else f"stopped {stopped:.1f} s later" + (" without finishing" if evidence.get("cut_off") else ""))
+    elif kind == "cooperative":
+        then = "praatte door en maakte het af" if nl else "went on and finished anyway"
+    else:
+        then = (f"praatte door; {by} brak af" if nl else f"went on; {by} broke off")
+    return f"{head}; {mid} en {then}." if nl else f"{head}; {mid}, and {then}."
 
 
 def general_questions(view: View) -> list[str]:
