@@ -139,6 +139,11 @@ class EventScore:
         return {"precision": round(self.precision, 3), "recall": round(self.recall, 3), "f1": round(self.f1, 3),
                 "true_positives": self.true_positives, "predicted": self.predicted, "expected": self.expected}
 
+    def with_errors(self) -> dict:
+        """``to_dict`` plus the counts of false positives and misses."""
+        return dict(self.to_dict(), false_positives=self.predicted - self.true_positives,
+                    misses=self.expected - self.true_positives)
+
     @classmethod
     def from_dict(cls, d: dict) -> "EventScore":
         return cls(int(d["true_positives"]), int(d["predicted"]), int(d["expected"]))
@@ -152,16 +157,24 @@ def pooled(scores: Iterable[EventScore]) -> EventScore:
 def event_f1(events: Iterable[Event], truth: list[dict], kind: str, tolerance_s: float = 1.0) -> EventScore:
     """Match predicted events of type ``kind`` to ground-truth utterances of that type: same role
     (``by`` vs ``role``) and start within ``tolerance_s``, one to one, nearest first."""
-    pred = [e for e in events if e.type == kind]
-    gold = [u for u in truth if u.get("type") == kind]
-    pairs = sorted((abs(p.start - g["start"]), i, j) for i, p in enumerate(pred) for j, g in enumerate(gold)
-                   if p.by == g["role"] and abs(p.start - g["start"]) <= tolerance_s)
-    used_p, used_g = set(), set()
+    pred = [(e.by, e.start) for e in events if e.type == kind]
+    gold = [(u["role"], u["start"]) for u in truth if u.get("type") == kind]
+    return EventScore(len(match(pred, gold, tolerance_s)), len(pred), len(gold))
+
+
+def match(pred: list[tuple[str, float]], gold: list[tuple[str, float]],
+          tolerance_s: float = 1.0) -> list[tuple[int, int]]:
+    """One-to-one pairs (pred index, gold index) of ``(role, start)`` items: the same role and starts
+    within ``tolerance_s``, nearest first. The one matching rule of every event score."""
+    pairs = sorted((abs(p[1] - g[1]), i, j) for i, p in enumerate(pred) for j, g in enumerate(gold)
+                   if p[0] == g[0] and abs(p[1] - g[1]) <= tolerance_s)
+    used_p, used_g, out = set(), set(), []
     for _, i, j in pairs:
         if i not in used_p and j not in used_g:
             used_p.add(i)
             used_g.add(j)
-    return EventScore(len(used_p), len(pred), len(gold))
+            out.append((i, j))
+    return out
 
 
 # --- overlaps: interruptions, back-channels and early starts (issue 10) -----------------------------
@@ -170,16 +183,8 @@ MATCH_TOLERANCE_S = 1.0
 
 
 def _match(pred: list[dict], gold: list[dict], tolerance_s: float = MATCH_TOLERANCE_S) -> list[tuple[int, int]]:
-    """One-to-one pairs (pred index, gold index): same ``by``, start within ``tolerance_s``, nearest first."""
-    pairs = sorted((abs(p["start"] - g["start"]), i, j) for i, p in enumerate(pred) for j, g in enumerate(gold)
-                   if p.get("by") == g.get("by") and abs(p["start"] - g["start"]) <= tolerance_s)
-    used_p, used_g, out = set(), set(), []
-    for _, i, j in pairs:
-        if i not in used_p and j not in used_g:
-            used_p.add(i)
-            used_g.add(j)
-            out.append((i, j))
-    return out
+    """``match`` for event dicts with ``by`` and ``start``."""
+    return match([(p.get("by"), p["start"]) for p in pred], [(g.get("by"), g["start"]) for g in gold], tolerance_s)
 
 
 def truth_overlap_events(truth: dict | list) -> dict:
@@ -243,16 +248,12 @@ def score_overlaps(analysis: dict, truth: dict | list, tolerance_s: float = MATC
     s_int = EventScore(len(m_int), len(p_int), len(t["interruptions"]))
     s_bc = EventScore(len(m_bc), len(p_bc), len(t["backchannels"]))
 
-    def part(s: EventScore) -> dict:
-        return dict(s.to_dict(), false_positives=s.predicted - s.true_positives,
-                    misses=s.expected - s.true_positives)
-
     return {
         "call": call.get("id") or (truth.get("call_id") if isinstance(truth, dict) else None),
         "duration_s": round(duration, 2),
-        "interruptions": part(s_int),
+        "interruptions": s_int.with_errors(),
         "false_interruptions_per_min": round(len(false_int) / (duration / 60), 3) if duration else 0.0,
-        "backchannels": part(s_bc),
+        "backchannels": s_bc.with_errors(),
         "early_starts": {"n": len(t["early_starts"]), "called_interruption": early_called},
         "backchannels_called_interruption": bc_called,
         "false_interruptions": [{"by": p.get("by"), "start": p.get("start"), "kind": p.get("kind")} for p in false_int],
@@ -271,11 +272,9 @@ def overlap_totals(rows: list[dict]) -> dict:
         "calls": len(ok),
         "failed": len(rows) - len(ok),
         "minutes": round(minutes, 2),
-        "interruptions": dict(s_int.to_dict(), false_positives=false_int,
-                              misses=s_int.expected - s_int.true_positives),
+        "interruptions": s_int.with_errors(),
         "false_interruptions_per_min": round(false_int / minutes, 3) if minutes else 0.0,
-        "backchannels": dict(s_bc.to_dict(), false_positives=s_bc.predicted - s_bc.true_positives,
-                             misses=s_bc.expected - s_bc.true_positives),
+        "backchannels": s_bc.with_errors(),
         "early_starts": {"n": sum(r["early_starts"]["n"] for r in ok),
                          "called_interruption": sum(r["early_starts"]["called_interruption"] for r in ok)},
         "backchannels_called_interruption": sum(r["backchannels_called_interruption"] for r in ok),
