@@ -16,6 +16,7 @@ from .conversation import ROLES, Turn, VoiceTrack
 
 FMIN, FMAX = 60.0, 400.0  # Hz: the pitch search range
 FRAME_LENGTH, HOP = 1024, 160  # samples at 16 kHz: 64 ms frames every 10 ms
+FRAME_S = HOP / 16000  # seconds between frames (decode gives 16 kHz)
 VOICED_RANGE_DB = 30.0  # voiced frames are within this many dB of the role's loudest frames
 MAX_VOICED_ZCR = 0.2  # fricatives ("s", "f") cross zero often and get a spurious YIN pitch; vowels ~0.1
 CHANNEL_INDEX = {"left": 0, "right": 1}
@@ -63,18 +64,23 @@ def voice_tracks(frames: RoleFrames, hop_s: float = VOICE_HOP_S) -> dict[str, Vo
     """The frames as one ``VoiceTrack`` per role at ``hop_s``: per block of frames the median pitch
     of its voiced frames (0.0: none voiced) and the median energy of its speech frames (the
     channel's floor, -100 dB, where the role is silent)."""
-    step = max(int(round(hop_s * 100)), 1)  # 10 ms frames per block
+    step = max(int(round(hop_s / FRAME_S)), 1)  # 10 ms frames per block
     out = {}
     for role, (f0, energy, speech, voiced) in frames.items():
         n = len(f0) // step
-        times, pitch, level = [], [], []
-        for k in range(n):
-            sl = slice(k * step, (k + 1) * step)
-            v, s = voiced[sl], speech[sl]
-            times.append(round((k * step + (step - 1) / 2) * HOP / 16000, 3))  # centred frames
-            pitch.append(round(float(np.median(f0[sl][v])), 1) if v.any() else 0.0)
-            level.append(round(float(np.median(energy[sl][s])), 1) if s.any() else -100.0)
-        out[role] = VoiceTrack(tuple(times), tuple(pitch), tuple(level), hop_s=step * HOP / 16000)
+        blocks = slice(0, n * step)
+
+        def block_median(values: np.ndarray, keep: np.ndarray, empty: float) -> tuple[float, ...]:
+            v = np.where(keep[blocks], values[blocks], np.nan).reshape(n, step)
+            has = ~np.all(np.isnan(v), axis=1)
+            med = np.full(n, empty)
+            if has.any():
+                med[has] = np.nanmedian(v[has], axis=1)
+            return tuple(np.round(med, 1).tolist())
+
+        times = tuple(np.round((np.arange(n) * step + (step - 1) / 2) * FRAME_S, 3).tolist())  # centred frames
+        out[role] = VoiceTrack(times, block_median(f0, voiced, 0.0), block_median(energy, speech, -100.0),
+                               hop_s=step * FRAME_S)
     return out
 
 
