@@ -294,7 +294,7 @@ def test_early_start_at_a_complete_sentence_is_a_turn_end_not_an_interruption():
     found = analyse(c)
     (ov,) = of_type(found, "overlap")
     assert (ov.by, ov.kind, ov.overlap_s) == ("customer", "turn_end", 1.2)
-    assert ov.evidence == {"complete_before": True, "words_after": 2, "stopped_within_s": 1.2,
+    assert ov.evidence.to_dict() == {"complete_before": True, "words_after": 2, "stopped_within_s": 1.2,
                            "pitch_fall": None, "cut_off": False, "finishing": True, "gave_up": None}
     assert of_type(found, "interruption") == []
     assert found.metrics["interruptions"]["by_customer"] == 0
@@ -306,7 +306,7 @@ def test_a_long_early_start_at_the_end_of_a_sentence_is_no_interruption():
     c = early_start("U kunt het beste eerst de router uitzetten. Daarna even wachten, graag.", 4.0)
     found = analyse(c)
     (ov,) = of_type(found, "overlap")
-    assert ov.kind == "turn_end" and ov.overlap_s == 2.0 and ov.evidence["complete_before"] is True
+    assert ov.kind == "turn_end" and ov.overlap_s == 2.0 and ov.evidence.complete_before is True
     assert of_type(found, "interruption") == []
 
 
@@ -315,7 +315,7 @@ def test_few_words_after_the_start_that_end_the_sentence_are_a_turn_end():
     c = early_start("Dan stuur ik u vandaag nog een nieuwe modem toe", 5.45)
     (ov,) = of_type(analyse(c), "overlap")
     assert ov.kind == "turn_end"  # no punctuation at all in this transcript: the timing decides
-    assert ov.evidence["words_after"] <= 1 and ov.evidence["cut_off"] is False
+    assert ov.evidence.words_after <= 1 and ov.evidence.cut_off is False
 
 
 def test_one_last_word_after_the_start_ends_the_turn_however_long_the_region_runs_on():
@@ -324,8 +324,8 @@ def test_one_last_word_after_the_start_ends_the_turn_however_long_the_region_run
              [said("agent", 0.0, 5.4, "De buren hebben het water inmiddels afgesloten."),
               said("customer", 4.55, 9.0, "Wat maakt u zich nu de meeste zorgen over?")])
     (ov,) = of_type(analyse(c), "overlap")
-    assert ov.kind == "turn_end" and ov.evidence["words_after"] == 1 and ov.evidence["stopped_within_s"] == 1.45
-    assert ov.evidence["complete_before"] is False
+    assert ov.kind == "turn_end" and ov.evidence.words_after == 1 and ov.evidence.stopped_within_s == 1.45
+    assert ov.evidence.complete_before is False
 
 
 def test_cut_mid_sentence_is_a_competitive_interruption():
@@ -338,8 +338,8 @@ def test_cut_mid_sentence_is_a_competitive_interruption():
     found = analyse(c)
     (it,) = of_type(found, "interruption")
     assert (it.by, it.interrupted, it.kind) == ("customer", "agent", "competitive")
-    assert it.evidence["complete_before"] is False and it.evidence["cut_off"] is True
-    assert it.evidence["words_after"] == 2 and it.evidence["stopped_within_s"] == 1.2
+    assert it.evidence.complete_before is False and it.evidence.cut_off is True
+    assert it.evidence.words_after == 2 and it.evidence.stopped_within_s == 1.2
     (ov,) = of_type(found, "overlap")
     assert ov.kind == "competitive" and ov.evidence == it.evidence
 
@@ -351,7 +351,7 @@ def test_a_short_overlap_that_cuts_the_other_off_is_a_competitive_interruption()
               said("agent", 3.6, 8.0, "U kunt het beste eerst de router helemaal uit"),
               said("customer", 7.8, 12.0, "Nee, dat heb ik allemaal al geprobeerd, echt alles.")])
     (it,) = of_type(analyse(c), "interruption")
-    assert it.kind == "competitive" and it.overlap_s == 0.2 and it.evidence["cut_off"] is True
+    assert it.kind == "competitive" and it.overlap_s == 0.2 and it.evidence.cut_off is True
 
 
 def test_the_other_goes_on_mid_sentence_is_a_cooperative_interruption():
@@ -360,8 +360,8 @@ def test_the_other_goes_on_mid_sentence_is_a_cooperative_interruption():
               said("agent", 5.0, 13.0, "Ik begrijp dat dit al lang speelt, ik ga het nu voor u regelen.")])
     (it,) = of_type(analyse(c), "interruption")
     assert it.kind == "cooperative"
-    assert it.evidence["complete_before"] is False and it.evidence["words_after"] > 2
-    assert it.evidence["cut_off"] is False  # they finished their sentence anyway
+    assert it.evidence.complete_before is False and it.evidence.words_after > 2
+    assert it.evidence.cut_off is False  # they finished their sentence anyway
 
 
 def test_the_interrupter_gives_up_mid_sentence_is_butting_in():
@@ -369,7 +369,7 @@ def test_the_interrupter_gives_up_mid_sentence_is_butting_in():
              [said("customer", 0.0, 10.0, CUSTOMER_1 + " " + CUSTOMER_2 + "."),
               said("agent", 4.0, 5.6, "Maar mevrouw, mag ik even")])
     (it,) = of_type(analyse(c), "interruption")
-    assert it.kind == "butting_in" and it.evidence["stopped_within_s"] is None
+    assert it.kind == "butting_in" and it.evidence.stopped_within_s is None
 
 
 def test_the_interrupter_breaking_off_is_butting_in_a_whole_remark_is_not():
@@ -379,12 +379,12 @@ def test_the_interrupter_breaking_off_is_butting_in_a_whole_remark_is_not():
                      said("agent", 4.0, 5.6, agent_text), said("agent", 11.0, 14.0, "Dat is vervelend.")])
 
     (it,) = of_type(analyse(call("Maar mevrouw, mag ik even,")), "interruption")
-    assert it.kind == "butting_in" and it.evidence["gave_up"] is True
+    assert it.kind == "butting_in" and it.evidence.gave_up is True
     (it,) = of_type(analyse(call("Maar wat als het meer is dan?")), "interruption")  # a question talked over
-    assert it.kind == "butting_in" and it.evidence["gave_up"] is True
+    assert it.kind == "butting_in" and it.evidence.gave_up is True
     found = analyse(call("Dat is echt vervelend zeg."))  # a whole statement said over the customer, who goes on
     (ov,) = of_type(found, "overlap")
-    assert ov.kind == "remark" and ov.evidence["gave_up"] is False
+    assert ov.kind == "remark" and ov.evidence.gave_up is False
     assert of_type(found, "interruption") == []
 
 
@@ -398,7 +398,7 @@ def test_a_reply_after_a_short_pause_is_no_going_on():
     found = analyse(c)
     (ov,) = of_type(found, "overlap")
     assert ov.by == "agent" and ov.kind == "turn_end"
-    assert ov.evidence["stopped_within_s"] == 0.8 and ov.evidence["words_after"] == 1
+    assert ov.evidence.stopped_within_s == 0.8 and ov.evidence.words_after == 1
     assert of_type(found, "interruption") == []
 
 
@@ -418,7 +418,7 @@ def test_a_falling_voice_ends_a_sentence_that_asr_left_unpunctuated(fall_st, kin
     found = analyse(c)
     (ov,) = of_type(found, "overlap")
     assert ov.kind == kind
-    assert ov.evidence["pitch_fall"] is (None if fall_st is None else fall_st > 0)
+    assert ov.evidence.pitch_fall is (None if fall_st is None else fall_st > 0)
     assert len(of_type(found, "interruption")) == (kind != "turn_end")
 
 

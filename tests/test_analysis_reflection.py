@@ -57,7 +57,7 @@ def test_agent_interruption_early_in_the_customers_turn_quotes_the_cut_sentence(
     found = analyze_conversation(conv([GREETING, ("customer", 3.5, 6.0, "Ik bel over mijn factuur van deze maand"),
                                        ("agent", 4.5, 8.0, "Ik zie uw factuur hier al staan, mevrouw.")]))
     (it,) = [e for e in found.events if e.type == "interruption"]
-    assert it.while_explaining is False and it.evidence["complete_before"] is False
+    assert it.while_explaining is False and it.evidence.complete_before is False
     (moment,) = [m for m in found.reflection["moments"] if m["type"] == "interruption"]
     assert moment["title"] == "0:04 U begon midden in een zin van de klant"
     assert moment["question"].startswith('Op 0:04 begon u te praten terwijl de klant midden in een zin zat ("Ik bel')

@@ -14,7 +14,7 @@ in ``extra`` and written back unchanged.
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any, ClassVar, Mapping
 
 # type name -> class, filled in as the subclasses are defined
@@ -26,11 +26,47 @@ _ROUNDED = frozenset({"start", "end", "confidence", "duration_s", "overlap_s", "
 
 
 def _json(name: str, value: Any) -> Any:
+    if isinstance(value, Evidence):
+        return value.to_dict()
     if isinstance(value, tuple):
         return list(value)
     if name in _ROUNDED and isinstance(value, float):
         return round(value, 3)
     return value
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What an overlap shows about the party who was speaking when the other began (``t0``): was
+    the other finishing, or mid-sentence (built by ``overlaps.overlap_evidence``)."""
+
+    complete_before: bool  # their last word begun before t0 ends a sentence (".", "?", "!")
+    words_after: int  # their words begun at or after t0, until they stop
+    stopped_within_s: float | None  # they stopped this long after t0 while the other went on; None: they went
+    # on past the new speaker's end (a reply after a short pause is a stop, not going on)
+    pitch_fall: bool | None  # their voice fell to an end (None: no voice track or too few voiced frames)
+    cut_off: bool  # they stopped without ending: last word "..."/"-", or no end mark and no falling voice
+    finishing: bool  # (complete_before, or few words more and soon stopped) and nothing cut off
+    # when the new speaker stopped first: they broke off (True: their last word ends no sentence in a
+    # punctuated transcript, trails off, or ends a question the other talked over), said a whole statement
+    # (False: "." or "!"), or unknown (None: no words or no punctuation); None also when they did not stop first
+    gave_up: bool | None = None
+
+    def to_dict(self) -> dict:
+        return {"complete_before": self.complete_before, "words_after": self.words_after,
+                "stopped_within_s": None if self.stopped_within_s is None else round(self.stopped_within_s, 2),
+                "pitch_fall": self.pitch_fall, "cut_off": self.cut_off, "finishing": self.finishing,
+                "gave_up": self.gave_up}
+
+    def rounded(self) -> "Evidence":
+        """As written in analysis.json (seconds to 2 decimals), for keeping in an event."""
+        if self.stopped_within_s is None:
+            return self
+        return replace(self, stopped_within_s=round(self.stopped_within_s, 2))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Evidence":
+        return cls(**{f.name: d.get(f.name) for f in fields(cls)})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,6 +99,8 @@ class Event:
             value = getattr(self, f.name)
             if isinstance(value, list):  # sequences are stored as tuples: an event is immutable throughout
                 object.__setattr__(self, f.name, tuple(value))
+            elif f.name == "evidence" and isinstance(value, Mapping):  # read from analysis.json
+                object.__setattr__(self, f.name, Evidence.from_dict(value))
 
     @property
     def duration(self) -> float:
@@ -129,7 +167,7 @@ class Overlap(Event):
     kind: str = ""
     # what decided the kind: complete_before, words_after, stopped_within_s, pitch_fall, cut_off, finishing, gave_up
     # (``coach.analysis.overlaps.Evidence``); None for kinds decided before (backchannel, simultaneous_start)
-    evidence: dict | None = field(default=None, hash=False)
+    evidence: Evidence | None = None
 
     KEYS: ClassVar[tuple[str, ...]] = ("type", "by", "start", "end", "overlap_s", "text", "confidence", "kind",
                                        "evidence")
@@ -147,7 +185,7 @@ class Interruption(Event):
     interrupted_text: str = ""
     interrupted_had_spoken_s: float = 0.0
     while_explaining: bool = False
-    evidence: dict | None = field(default=None, hash=False)  # what showed the other was mid-sentence (as Overlap)
+    evidence: Evidence | None = None  # what showed the other was mid-sentence (as Overlap)
 
     KEYS: ClassVar[tuple[str, ...]] = ("type", "by", "interrupted", "start", "end", "overlap_s", "kind", "text",
                                        "interrupted_text", "interrupted_had_spoken_s", "while_explaining",

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from ..config import AnalysisOptions
 from ..conversation import ROLES, Conversation, VoiceTrack, Word, merge_regions
 from . import Findings
-from .events import Backchannel, Event, Interruption, Overlap
+from .events import Backchannel, Event, Evidence, Interruption, Overlap
 from .lexicon import Lexicon, find_phrases, tokens
 from .metrics import INTERRUPTION_KINDS, BackchannelMetrics, InterruptionMetrics, PerRole
 from .sentences import word_sentences
@@ -210,7 +210,7 @@ def overlaps_and_backchannels(conv: Conversation, opts: AnalysisOptions, lex: Le
                                   overlap_s=round(overlap, 2), kind=kind,
                                   text=" ".join(w.text for w in sorted(both, key=lambda w: w.start)),
                                   confidence=round(source_factor, 2),
-                                  evidence=evidence.to_dict() if evidence else None))
+                                  evidence=evidence.rounded() if evidence else None))
             if kind not in INTERRUPTION_KINDS:
                 continue  # an overlap, no interruption
             since = _floor_start(host, parts, backchannel_at)
@@ -222,7 +222,7 @@ def overlaps_and_backchannels(conv: Conversation, opts: AnalysisOptions, lex: Le
                 interrupted_text=" ".join(w.text for w in said_before[-12:]).strip(),
                 interrupted_had_spoken_s=round(c.start - since, 2),
                 while_explaining=c.start - since >= EXPLAINING_S,
-                confidence=round(confidence, 3), evidence=evidence.to_dict() if evidence else None,
+                confidence=round(confidence, 3), evidence=evidence.rounded() if evidence else None,
             ))
 
     bcs = [e for e in events if isinstance(e, Backchannel)]
@@ -251,29 +251,6 @@ def _punctuated(conv: Conversation, role: str) -> bool:
     """Whether the role's transcript marks sentence ends at all (Whisper does; a bare transcript does
     not, and then a missing "." says nothing)."""
     return any(_ends_sentence(w) for u in conv.utterances_of(role) for w in u.words)
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What an overlap shows about the party who was speaking (``host``) when the other began at ``t0``."""
-
-    complete_before: bool  # their last word begun before t0 ends a sentence (".", "?", "!")
-    words_after: int  # their words begun at or after t0, until they stop
-    stopped_within_s: float | None  # they stopped this long after t0 while the other went on; None: they went
-    # on past the new speaker's end (a reply after a short pause is a stop, not going on)
-    pitch_fall: bool | None  # their voice fell to an end (None: no voice track or too few voiced frames)
-    cut_off: bool  # they stopped without ending: last word "..."/"-", or no end mark and no falling voice
-    finishing: bool  # (complete_before, or few words more and soon stopped) and nothing cut off
-    # when the new speaker stopped first: they broke off (True: their last word ends no sentence in a
-    # punctuated transcript, trails off, or ends a question the other talked over), said a whole statement
-    # (False: "." or "!"), or unknown (None: no words or no punctuation); None also when they did not stop first
-    gave_up: bool | None = None
-
-    def to_dict(self) -> dict:
-        return {"complete_before": self.complete_before, "words_after": self.words_after,
-                "stopped_within_s": None if self.stopped_within_s is None else round(self.stopped_within_s, 2),
-                "pitch_fall": self.pitch_fall, "cut_off": self.cut_off, "finishing": self.finishing,
-                "gave_up": self.gave_up}
 
 
 def pitch_fall(track: VoiceTrack | None, end: float, opts: AnalysisOptions) -> bool | None:

@@ -200,7 +200,7 @@ def how_recognised(view: View, moment: dict) -> str | None:
     who, by = view.party(getattr(ev, "interrupted", "") or ""), view.party(ev.by or "")
     kind = getattr(ev, "kind", "")
     overlap = getattr(ev, "overlap_s", 0.0)
-    evidence = getattr(ev, "evidence", None) or {}
+    evidence = getattr(ev, "evidence", None)
     head = (f"Hoe herkend: {overlap:.1f} s tegelijk gesproken" if nl else
             f"How recognised: {overlap:.1f} s of talking at once")
     if not evidence:  # an analysis from before coach kept its evidence
@@ -208,13 +208,13 @@ def how_recognised(view: View, moment: dict) -> str | None:
                  "cooperative": ("de ander maakte het af", "the other finished anyway"),
                  "butting_in": ("wie begon, gaf het op", "the one who started gave up")}
         return f"{head}; {kinds.get(kind, (kind, kind))[0 if nl else 1]}."
-    words = evidence.get("words_after", 0)
+    words = evidence.words_after
     mid = (f"{who} was midden in een zin (geen zinseinde toen {by} begon, daarna nog {words} woorden)" if nl else
            f"{who} was mid-sentence (no sentence end when {by} started, {words} more words after)")
-    stopped = evidence.get("stopped_within_s")
+    stopped = evidence.stopped_within_s
     if kind == "competitive":
-        then = (f"stopte {stopped:.1f} s later" + (" zonder de zin af te maken" if evidence.get("cut_off") else "")
-                if nl else f"stopped {stopped:.1f} s later" + (" without finishing" if evidence.get("cut_off") else ""))
+        then = (f"stopte {stopped:.1f} s later" + (" zonder de zin af te maken" if evidence.cut_off else "")
+                if nl else f"stopped {stopped:.1f} s later" + (" without finishing" if evidence.cut_off else ""))
     elif kind == "cooperative":
         then = "praatte door en maakte het af" if nl else "went on and finished anyway"
     else:
