@@ -37,7 +37,9 @@ LONG_CALLS = ("long_call_stereo", "long_call_mono")
 
 
 def bench_cache() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "coach" / "bench"
+    from .models import cache_root
+
+    return cache_root() / "bench"
 
 
 def long_calls(out_dir: Path | None = None) -> list[Path]:

@@ -27,10 +27,14 @@ DEFAULT_ASR = "base"
 runtime.prepare()  # offline, no telemetry, coach's thread settings: before any model library loads
 
 
+def cache_root() -> Path:
+    """coach's cache folder: ``$XDG_CACHE_HOME/coach`` or ``~/.cache/coach`` (models, bench and dev calls)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")) / "coach"
+
+
 def cache_dir() -> Path:
-    root = os.environ.get("COACH_MODEL_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "coach", "models")
-    return Path(root)
+    """Where the joined Whisper model lives: ``$COACH_MODEL_CACHE`` or ``cache_root()/models``."""
+    return Path(os.environ["COACH_MODEL_CACHE"]) if os.environ.get("COACH_MODEL_CACHE") else cache_root() / "models"
 
 
 def _package_dir(name: str) -> Path | None:

@@ -14,9 +14,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def devset_dir() -> Path:
-    """``$COACH_DEVSET_DIR`` or ``~/.cache/coach/devset``."""
+    """``$COACH_DEVSET_DIR`` or coach's cache folder's ``devset`` (``~/.cache/coach/devset``)."""
+    from ..models import cache_root
+
     env = os.environ.get("COACH_DEVSET_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "coach" / "devset"
+    return Path(env).expanduser() if env else cache_root() / "devset"
 
 
 def dev_calls_dir(path: str | Path | None = None) -> Path:
