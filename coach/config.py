@@ -145,10 +145,11 @@ class AnalysisOptions:
     theirs is cut off, and their last word at the overlap start ends a sentence (".", "?", "!" from
     Whisper), or after the overlap start they say one word, or at most ``turn_end_max_words`` words and
     stop within ``turn_end_max_tail_s`` (3 words / 0.9 s: in real Dutch conversation 22% of turn changes overlap by
-    more than 0.5 s; the dev calls' scripted interruptions overlap by 1 s or more). Cut off: their last
-    word ends in "..." or "-", or, in a punctuated transcript, without ".", "?", "!" while their voice
-    does not fall by ``turn_end_pitch_fall_st`` semitones over its last 0.3 s (the voice track; without
-    one, words only). An overlap shorter than ``interruption_min_overlap_s`` is ``brief`` unless the
+    more than 0.5 s; the dev calls' scripted interruptions overlap by 1 s or more), or what they said up
+    to their stop is a question (an answer may start before a question ends). Cut off: their last
+    word ends in "..." or "-", or, in a punctuated transcript, a word Whisper was sure of ends without
+    ".", "?", "!" while their voice does not fall by ``turn_end_pitch_fall_st`` semitones over its last
+    0.3 s (the voice track; without one, words only). An overlap shorter than ``interruption_min_overlap_s`` is ``brief`` unless the
     other was cut off. Kind of an interruption: ``butting_in`` when the interrupter stops first while the
     other goes on (breaking off, or with a question talked over; a whole statement said over the other
     is a ``remark``, no interruption), ``competitive`` when the first speaker stops within

@@ -295,7 +295,8 @@ def test_early_start_at_a_complete_sentence_is_a_turn_end_not_an_interruption():
     (ov,) = of_type(found, "overlap")
     assert (ov.by, ov.kind, ov.overlap_s) == ("customer", "turn_end", 1.2)
     assert ov.evidence.to_dict() == {"complete_before": True, "words_after": 2, "stopped_within_s": 1.2,
-                           "pitch_fall": None, "cut_off": False, "finishing": True, "gave_up": None}
+                           "pitch_fall": None, "cut_off": False, "finishing": True, "gave_up": None,
+                           "asked": True}
     assert of_type(found, "interruption") == []
     assert found.metrics["interruptions"]["by_customer"] == 0
     assert found.metrics["interruptions"]["early_starts_at_turn_end"] == {"agent": 0, "customer": 1}
@@ -326,6 +327,33 @@ def test_one_last_word_after_the_start_ends_the_turn_however_long_the_region_run
     (ov,) = of_type(analyse(c), "overlap")
     assert ov.kind == "turn_end" and ov.evidence.words_after == 1 and ov.evidence.stopped_within_s == 1.45
     assert ov.evidence.complete_before is False
+
+
+def test_an_answer_that_starts_before_the_question_ends_is_no_interruption():
+    # the customer starts 2 s (4 words) before the agent's question ends: too long for "a few words
+    # more", but a question hands over the turn and its end can be heard coming
+    c = early_start("Heeft u de router al eens helemaal uitgezet en daarna weer aangezet?", 4.0)
+    found = analyse(c)
+    (ov,) = of_type(found, "overlap")
+    assert ov.kind == "turn_end" and ov.evidence.asked is True and ov.evidence.words_after > 3
+    assert of_type(found, "interruption") == []
+    # the same words as a statement, cut off mid-sentence: an interruption
+    c = early_start("U kunt de router al eens helemaal uitzetten en daarna weer", 4.0)
+    (it,) = of_type(analyse(c), "interruption")
+    assert it.evidence.asked is False and it.evidence.finishing is False
+
+
+@pytest.mark.parametrize("prob, kind", [(0.9, "competitive"), (0.3, "brief")])
+def test_a_missing_full_stop_on_an_unsure_word_is_no_evidence_of_a_cut(prob, kind):
+    # the agent's last word lacks a full stop; Whisper was sure of it (cut off) or not (no evidence:
+    # an unsure word is often misheard, its punctuation with it), and the overlap is short
+    last = said("agent", 7.6, 8.0, "uit", prob=prob)
+    c = conv([("agent", 0.0, 3.0), ("agent", 3.6, 8.0), ("customer", 7.8, 12.0)],
+             [said("agent", 0.0, 3.0, "Ik heb uw gegevens gevonden."),
+              said("agent", 3.6, 7.6, "U kunt het beste eerst de router helemaal"), last,
+              said("customer", 7.8, 12.0, "Nee, dat heb ik allemaal al geprobeerd, echt alles.")])
+    (ov,) = of_type(analyse(c), "overlap")
+    assert ov.kind == kind and ov.evidence.cut_off is (prob >= 0.5)
 
 
 def test_cut_mid_sentence_is_a_competitive_interruption():

@@ -46,17 +46,18 @@ class Evidence:
     # on past the new speaker's end (a reply after a short pause is a stop, not going on)
     pitch_fall: bool | None  # their voice fell to an end (None: no voice track or too few voiced frames)
     cut_off: bool  # they stopped without ending: last word "..."/"-", or no end mark and no falling voice
-    finishing: bool  # (complete_before, or few words more and soon stopped) and nothing cut off
+    finishing: bool  # (complete_before, or few words more and soon stopped, or asked) and nothing cut off
     # when the new speaker stopped first: they broke off (True: their last word ends no sentence in a
     # punctuated transcript, trails off, or ends a question the other talked over), said a whole statement
     # (False: "." or "!"), or unknown (None: no words or no punctuation); None also when they did not stop first
     gave_up: bool | None = None
+    asked: bool = False  # what they said up to their stop ends in a question: the new speaker answered it
 
     def to_dict(self) -> dict:
         return {"complete_before": self.complete_before, "words_after": self.words_after,
                 "stopped_within_s": None if self.stopped_within_s is None else round(self.stopped_within_s, 2),
                 "pitch_fall": self.pitch_fall, "cut_off": self.cut_off, "finishing": self.finishing,
-                "gave_up": self.gave_up}
+                "gave_up": self.gave_up, "asked": self.asked}
 
     def rounded(self) -> "Evidence":
         """As written in analysis.json (seconds to 2 decimals), for keeping in an event."""
@@ -66,7 +67,7 @@ class Evidence:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Evidence":
-        return cls(**{f.name: d.get(f.name) for f in fields(cls)})
+        return cls(**{f.name: d.get(f.name) for f in fields(cls) if f.name in d or f.default is MISSING})
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,10 +16,12 @@ pauses shorter than ``JOIN_GAP_S``). Each contribution is either
   of a sentence (Whisper's ".", "?", "!": ``complete_before``); how many words they said after it
   (``words_after``) and how soon they stopped (``stopped_within_s``); did their voice fall to an end
   (``pitch_fall``, from the conversation's voice track when there is one, else None); was anything of
-  theirs cut off (``cut_off``: their last word ends in "..." or "-", or without ".", "?", "!" in a
-  punctuated transcript while their voice did not fall). The other was finishing when nothing was
-  cut off and ``complete_before``, or they said at most ``turn_end_max_words`` words more and
-  stopped within ``turn_end_max_tail_s``, or one word more and stopped. Otherwise the interruption
+  theirs cut off (``cut_off``: their last word ends in "..." or "-", or, a word Whisper was sure of,
+  without ".", "?", "!" in a punctuated transcript while their voice did not fall); did they stop on a
+  question (``asked``: a question hands over the turn, and answers often start before its last words).
+  The other was finishing when nothing was cut off and ``complete_before``, or they said at most
+  ``turn_end_max_words`` words more and stopped within ``turn_end_max_tail_s``, or one word more and
+  stopped, or ``asked``. Otherwise the interruption
   is ``butting_in`` when the interrupter gives up while the other goes on, ``competitive`` when the
   other stops within ``competitive_stop_s`` of the overlap start, else ``cooperative`` (the other
   finishes anyway).
@@ -204,7 +206,7 @@ def overlaps_and_backchannels(conv: Conversation, opts: AnalysisOptions, lex: Le
             elif c.start - host.start < SIMULTANEOUS_S:
                 kind = "simultaneous_start"  # both began together: nobody interrupted
             else:
-                evidence = overlap_evidence(conv, host, c, punctuated, opts)
+                evidence = overlap_evidence(conv, host, c, punctuated, opts, lex)
                 kind = classify_overlap(evidence, host, c, opts)
             events.append(Overlap(by=role, start=round(c.start, 2), end=round(overlap_end, 2),
                                   overlap_s=round(overlap, 2), kind=kind,
@@ -275,7 +277,7 @@ def pitch_fall(track: VoiceTrack | None, end: float, opts: AnalysisOptions) -> b
 
 
 def overlap_evidence(conv: Conversation, host: Contribution, c: Contribution, punctuated: dict[str, bool],
-                     opts: AnalysisOptions) -> Evidence:
+                     opts: AnalysisOptions, lex: Lexicon) -> Evidence:
     """The evidence of whether ``host``'s party was finishing when ``c`` began inside their speech
     (``punctuated``: per role, whether its transcript marks sentence ends). The new speaker began at
     their first word, when ASR heard one soon after their speech region starts (a region starts a
@@ -305,12 +307,19 @@ def overlap_evidence(conv: Conversation, host: Contribution, c: Contribution, pu
     cut_off = False
     if stopped is not None and words:
         last = words[-1]
-        cut_off = _trails_off(last) or (punctuated[host.role] and not _ends_sentence(last) and fall is not True)
+        # a missing end mark is evidence only on a word Whisper was sure of (an unsure word is often
+        # misheard, and its punctuation with it)
+        cut_off = _trails_off(last) or (punctuated[host.role] and not _ends_sentence(last) and fall is not True
+                                        and last.prob >= UNSURE_WORD_PROB)
     # a few words more and soon stopped; or one word only (the word at the overlap start: its speech
     # region may run on with breath and padding)
     few_after = stopped is not None and (len(after) <= 1 or (len(after) <= opts.turn_end_max_words
                                                             and stopped <= opts.turn_end_max_tail_s))
-    finishing = (complete_before or few_after) and not cut_off
+    # they stopped on a question: a question hands over the turn, and an answer often starts before
+    # its last words (it is projected); starting to answer is no interruption
+    asked = stopped is not None and _ends_with_question(Contribution(host.role, host.start, stop, tuple(words)),
+                                                        lex, opts.fuzzy_match)
+    finishing = (complete_before or few_after or asked) and not cut_off
     gave_up = None
     if stopped is None and c.words:
         mine = sorted(c.words, key=lambda w: w.start)[-1]
@@ -318,7 +327,7 @@ def overlap_evidence(conv: Conversation, host: Contribution, c: Contribution, pu
             gave_up = True  # broke off, or asked a question that the other talked over: no floor was taken
         elif _ends_sentence(mine):
             gave_up = False  # a whole statement said over the other (a remark)
-    return Evidence(complete_before, len(after), stopped, fall, cut_off, finishing, gave_up)
+    return Evidence(complete_before, len(after), stopped, fall, cut_off, finishing, gave_up, asked)
 
 
 def classify_overlap(ev: Evidence, host: Contribution, c: Contribution, opts: AnalysisOptions) -> str:

@@ -273,6 +273,8 @@ BC_MIN_INSIDE_S = 0.3   # a back-channel inside the other's line starts at least
 BC_MAX_PAUSE_S = 1.0    # a back-channel in the other's pause starts at most this long after they stop
 EARLY_MIN_BEYOND_S = 0.3  # an early-starting line still speaks at least this long after the other's end
 SELF_GAP_S = 0.1        # a speaker never starts a line before their own previous line has ended + this
+BC_GOES_ON_S = 0.5      # after a back-channel the other party goes on for at least this long before the
+                        # back-channeller speaks again (else the cue began their own turn: not a back-channel)
 
 
 def _ifadv():
@@ -318,7 +320,9 @@ def plan(sc, durations, timing="script", seed=0, timing_data=None):
         interruption.
       - back-channels go inside the other's line or in their pause, as often as in IFADV, at an offset
         drawn from IFADV (share of the line / time after its end). A pause placement is only used when
-        the other party goes on right after it.
+        the other party goes on right after it; one inside ends at least BC_GOES_ON_S before the other's
+        line does, and the back-channeller's next line starts no sooner than BC_GOES_ON_S after it (a cue
+        after which its speaker keeps the floor is the start of a turn, not a back-channel).
       - scripted interruptions, "after"/"at" rules, holds and one speaker's own consecutive lines keep the
         script's rules. Untouched lines get ``"timing": "script"``.
     """
@@ -355,7 +359,11 @@ def plan(sc, durations, timing="script", seed=0, timing_data=None):
         extra = {}
         if td is not None:
             extra["timing"] = "script"
-            own_end = max([u["end"] for u in placed.values() if u["speaker"] == ln["speaker"]], default=-1.0)
+            own = [u for u in placed.values() if u["speaker"] == ln["speaker"]]
+            own_last = max(own, key=lambda u: u["end"], default=None)
+            own_end = own_last["end"] if own_last else -1.0
+            if own_last is not None and own_last["type"] == "backchannel":
+                own_end += BC_GOES_ON_S - SELF_GAP_S  # the other went on after it (see BC_GOES_ON_S)
             floor = next((u for u in reversed(out) if u["type"] != "backchannel"), None)
             plain_gap = not any(r in ln for r in ("at", "after", "overlap", "during"))
             if ln["type"] == "backchannel" and any(u["speaker"] != ln["speaker"] for u in placed.values()):
@@ -370,7 +378,7 @@ def plan(sc, durations, timing="script", seed=0, timing_data=None):
                 if inside:
                     frac = _draw(bc["inside"]["fraction_of_region_quantiles"], rng)
                     s = ref["start"] + max(BC_MIN_INSIDE_S, frac * ref_dur)
-                    s = min(s, ref["end"] - 0.2)
+                    s = min(s, ref["end"] - dur - BC_GOES_ON_S)  # the other goes on after it
                     if s < max(ref["start"] + BC_MIN_INSIDE_S, own_end + SELF_GAP_S):
                         s = None  # no room inside: the pause, if the other goes on; else the script
                     else:

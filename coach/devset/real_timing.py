@@ -64,16 +64,28 @@ def truth_path_for(audio: str | Path) -> Path:
     return t if t.is_file() else audio.with_suffix(".json")
 
 
+def generator_hash() -> str:
+    """8 hex digits of the generator and the IFADV distributions it draws from: a changed generator
+    makes its calls anew instead of reusing ones made by an older one."""
+    import hashlib
+
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    for name in ("make_calls.py", "ifadv_timing.json"):
+        h.update((here / name).read_bytes())
+    return h.hexdigest()[:8]
+
+
 def real_timing_calls(split: str = "all", seed: int = DEFAULT_SEED, out: str | Path | None = None,
                       dev_calls_root: str | Path | None = None) -> list[Path]:
     """The 20 dev scripts with IFADV timing (stereo 16 kHz FLAC; truth next door in ``truth/``), of one split.
 
-    Generated on first use into ``OUT`` (default ``devset_dir()/real_timing/seed<seed>``); needs espeak-ng,
+    Generated on first use into ``OUT`` (default ``devset_dir()/real_timing/seed<seed>-<generator_hash()>``); needs espeak-ng,
     MBROLA and sox only then. A call whose FLAC and truth both exist is not made again."""
     _check_split(split)
     from . import make_calls as mc
 
-    out = Path(out) if out else devset_dir() / "real_timing" / f"seed{seed}"
+    out = Path(out) if out else devset_dir() / "real_timing" / f"seed{seed}-{generator_hash()}"
     scripts = sorted((dev_calls_dir(dev_calls_root) / "scripts").glob("*.json"))
     wanted = [p for p in scripts if _in_split(p.stem, split)]
     missing = [p for p in wanted if not ((out / "stereo16k" / f"{p.stem}.flac").is_file()
