@@ -52,13 +52,48 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
+# Library warnings that say what coach already reports in its own words (or that do not concern the user).
+KNOWN_WARNINGS = (
+    r"(?s).*detected number of speakers",  # pyannote; coach's diarization warning says it for the call
+    r"(?s).*[Mm]ean of empty slice", r"(?s).*invalid value encountered", r"(?s).*divide by zero",
+    r"(?s).*[Dd]egrees of freedom <= 0",  # numpy on empty or silent stretches: guarded where the result is used
+)
+
+
 def analyze_file(path: str | Path, options: AnalyzeOptions | None = None, call_id: str | None = None,
                  hook: Hook | None = None) -> CallReport:
     """Analyse one recorded call end to end.
 
+    Warnings that libraries (numpy, pyannote, torch...) raise meanwhile never reach the terminal:
+    those coach already reports in its own words are dropped, any other lands in the report's
+    ``warnings`` as "a library warned: ...".
+
     Raises:
         CoachError (AudioError, NoSpeechError, ModelError): a one-line reason for the user.
     """
+    import re
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = _analyze_file(path, options, call_id, hook)
+    seen = []
+    for w in caught:
+        text = str(w.message).strip()
+        if any(re.match(p, text) for p in KNOWN_WARNINGS):
+            continue
+        line = f"a library warned: {w.category.__name__}: {' '.join(text.split())[:200]}"
+        if line not in seen:
+            seen.append(line)
+    if seen:
+        from dataclasses import replace
+
+        report = replace(report, warnings=tuple(report.warnings) + tuple(seen))
+    return report
+
+
+def _analyze_file(path: str | Path, options: AnalyzeOptions | None, call_id: str | None,
+                  hook: Hook | None) -> CallReport:
     from .speakers.channels import stereo_turns
     from .speakers.diarize import diarize
     from .transcribe import load_model, release_model, transcribe
