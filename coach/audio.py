@@ -9,6 +9,7 @@ decided later, by the speaker stage.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,15 +73,28 @@ def decode(path: str | Path, max_channels: int = 2) -> Recording:
     """
     import av  # lazy: keeps `coach --help` fast
 
+    import errno
+
     path = Path(path)
-    if not path.exists():
-        raise AudioError("file not found", path)
+    try:
+        st = path.stat()
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise AudioError("symbolic link loop, no file behind it", path) from None
+        if path.is_symlink():
+            raise AudioError(f"broken symbolic link (to {os.readlink(path)})", path) from None
+        if e.errno == errno.ENOENT:
+            raise AudioError("file not found", path) from None
+        raise AudioError(f"cannot read the file ({e.strerror or e})", path) from None
     if path.is_dir():
         raise AudioError("is a directory, not an audio file", path)
-    size = path.stat().st_size
-    if size == 0:
+    if st.st_size == 0:
         raise AudioError("empty file (0 bytes)", path)
-    sha = file_sha256(path)
+    try:
+        sha = file_sha256(path)
+    except OSError as e:
+        why = "permission denied" if e.errno in (errno.EACCES, errno.EPERM) else (e.strerror or str(e))
+        raise AudioError(f"cannot read the file ({why})", path) from None
 
     try:
         container = av.open(str(path), metadata_errors="ignore")

@@ -22,6 +22,7 @@ from .audio import Recording, decode
 from .config import AnalyzeOptions, settings_hash
 from .conversation import Conversation, Turn, group_words
 from .errors import NoSpeechError
+from .hold import without_hold_music
 from .prosody import prosody
 from .report.model import CallInfo, CallReport
 from .speakers import SpeakerTurns
@@ -120,6 +121,11 @@ def _analyze_file(path: str | Path, options: AnalyzeOptions | None, call_id: str
         if peak <= 10 ** (SILENCE_DBFS / 20):
             raise NoSpeechError(f"silent recording (peak level {20 * np.log10(max(peak, 1e-12)):.0f} dBFS), "
                                 "nothing to analyse", path)
+        if rec.duration < 1.0:
+            raise NoSpeechError(f"too short to hold a conversation ({rec.duration:.1f} s of audio)", path)
+        rec, hold_s = without_hold_music(rec)
+        if hold_s and hold_s >= rec.duration - 1.0:
+            raise NoSpeechError(f"only hold music ({hold_s:.0f} s), no conversation to analyse", path)
 
     with stage("speakers", "speakers_s"):
         if rec.num_channels == 2:
