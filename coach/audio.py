@@ -81,11 +81,12 @@ def decode(path: str | Path, max_channels: int = 2) -> Recording:
     except OSError as e:
         if e.errno == errno.ELOOP:
             raise AudioError("symbolic link loop, no file behind it", path) from None
-        if path.is_symlink():
-            raise AudioError(f"broken symbolic link (to {os.readlink(path)})", path) from None
         if e.errno == errno.ENOENT:
+            if os.path.islink(path):
+                raise AudioError(f"broken symbolic link (to {os.readlink(path)})", path) from None
             raise AudioError("file not found", path) from None
-        raise AudioError(f"cannot read the file ({e.strerror or e})", path) from None
+        why = "permission denied" if e.errno in (errno.EACCES, errno.EPERM) else (e.strerror or str(e))
+        raise AudioError(f"cannot read the file ({why})", path) from None
     if path.is_dir():
         raise AudioError("is a directory, not an audio file", path)
     if st.st_size == 0:
