@@ -3,7 +3,7 @@
 Each case is a small generated file: a name with '#' and '?', NaN samples, 0.3 s of noise, an
 unreadable file, a symlink loop, MP4 with a video track, Opus in WebM, 48/96 kHz and 32-bit float
 WAV, a stereo file with one channel phase-inverted or 40 dB quieter, clipped audio, 20 s of hold
-music before the call; and a disk that fills up / an OUT_DIR that turns read-only during a batch,
+music before the call; and a disk that fills up (a small tmpfs) / an OUT_DIR that turns unwritable (chattr +i) during a batch,
 and two `coach analyze` runs writing the same call at once. Each gives a correct analysis (with a
 warning where it matters) or one line naming the file and the reason, exit code 1, and never a
 traceback or a library's warning on the terminal (checked through the installed command)."""
@@ -379,26 +379,33 @@ def fill(path: Path) -> Path:
     return filler
 
 
-def batch_with_fault(tmp_path: Path, fault) -> None:
-    """A batch of three calls into a tmpfs; ``fault(mount)`` strikes once the first call is published."""
+@contextmanager
+def plain_folder(path: Path):
+    path.mkdir()
+    yield path
+
+
+def batch_with_fault(tmp_path: Path, fault, on_tmpfs: bool) -> None:
+    """A batch of three calls into OUT (on a small tmpfs when ``on_tmpfs``); ``fault(mount, out)``
+    strikes once the first call is published and returns how to undo it."""
     calls = tmp_path / "calls"
     calls.mkdir()
     for i in range(3):
         sf.write(calls / f"c{i}.wav", clip(start_s=10 * i, seconds=6), SR)
-    with tmpfs(tmp_path / "mnt") as mnt:
+    with (tmpfs if on_tmpfs else plain_folder)(tmp_path / "mnt") as mnt:
         out = mnt / "out"
         proc = subprocess.Popen([str(COACH), "batch", str(calls), "--out", str(out), "--quiet"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 600
         while not (out / "c0" / "analysis.json").exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        undo = fault(mnt)
+        undo = fault(mnt, out)
         stdout, stderr = proc.communicate(timeout=600)
         quiet_stderr(stderr)
         assert proc.returncode == 2, stdout + stderr
         lines = [line for line in stderr.splitlines() if line.strip()]
         assert len(lines) == 1 and lines[0].startswith("error:"), stderr
-        assert any(w in lines[0] for w in ("no space left", "disk is full", "read-only", "readonly")), stderr
+        assert any(w in lines[0] for w in ("no space left", "disk is full", "permission denied")), stderr
         undo()
         # calls already done stay done; no half-written folder
         assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".coach-batch")) == ["c0"]
@@ -412,17 +419,29 @@ def batch_with_fault(tmp_path: Path, fault) -> None:
 
 @pytest.mark.models
 def test_disk_full_during_a_batch(tmp_path):
-    def fault(mnt):
+    def fault(mnt, out):
         filler = fill(mnt)
         return lambda: filler.unlink()
 
-    batch_with_fault(tmp_path, fault)
+    batch_with_fault(tmp_path, fault, on_tmpfs=True)
 
 
 @pytest.mark.models
-def test_output_turns_read_only_during_a_batch(tmp_path):
-    def fault(mnt):
-        subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
-        return lambda: subprocess.run(["mount", "-o", "remount,rw", str(mnt)], check=True)
+def test_output_turns_unwritable_during_a_batch(tmp_path):
+    """OUT_DIR made immutable (chattr +i: no new entries, even for root) after the first call."""
+    if os.geteuid() != 0 or not shutil.which("chattr"):
+        pytest.skip("needs root and chattr")
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    if subprocess.run(["chattr", "+i", str(probe)], capture_output=True).returncode:
+        pytest.skip("this file system has no immutable flag")
+    subprocess.run(["chattr", "-i", str(probe)], check=True)
 
-    batch_with_fault(tmp_path, fault)
+    def fault(mnt, out):
+        subprocess.run(["chattr", "+i", str(out)], check=True)
+        return lambda: subprocess.run(["chattr", "-i", str(out)], check=True)
+
+    try:
+        batch_with_fault(tmp_path, fault, on_tmpfs=False)
+    finally:
+        subprocess.run(["chattr", "-i", str(tmp_path / "mnt" / "out")], capture_output=True)
