@@ -1,7 +1,7 @@
 """Decode stage: an audio file in, a ``Recording`` out.
 
 PyAV (FFmpeg bundled in the ``av`` wheel, which faster-whisper needs anyway) decodes WAV (PCM
-8/16/24/32-bit, float, mu-law, a-law), FLAC, MP3, OGG/Vorbis/Opus and M4A/AAC at any sample
+8/16/24/32-bit, float, mu-law, a-law), FLAC, MP3, OGG/Vorbis/Opus, M4A/AAC, WebM and the audio track of MP4 video at any sample
 rate. Channels are kept apart and resampled to 16 kHz float32; which channel is which party is
 decided later, by the speaker stage.
 """
