@@ -1,7 +1,7 @@
 """Decode stage: an audio file in, a ``Recording`` out.
 
 PyAV (FFmpeg bundled in the ``av`` wheel, which faster-whisper needs anyway) decodes WAV (PCM
-8/16/24/32-bit, float, mu-law, a-law), FLAC, MP3, OGG/Vorbis/Opus and M4A/AAC at any sample
+8/16/24/32-bit, float, mu-law, a-law), FLAC, MP3, OGG/Vorbis/Opus, M4A/AAC, WebM and the audio track of MP4 video at any sample
 rate. Channels are kept apart and resampled to 16 kHz float32; which channel is which party is
 decided later, by the speaker stage.
 """
@@ -9,6 +9,7 @@ decided later, by the speaker stage.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,15 +73,29 @@ def decode(path: str | Path, max_channels: int = 2) -> Recording:
     """
     import av  # lazy: keeps `coach --help` fast
 
+    import errno
+
     path = Path(path)
-    if not path.exists():
-        raise AudioError("file not found", path)
+    try:
+        st = path.stat()
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise AudioError("symbolic link loop, no file behind it", path) from None
+        if e.errno == errno.ENOENT:
+            if os.path.islink(path):
+                raise AudioError(f"broken symbolic link (to {os.readlink(path)})", path) from None
+            raise AudioError("file not found", path) from None
+        why = "permission denied" if e.errno in (errno.EACCES, errno.EPERM) else (e.strerror or str(e))
+        raise AudioError(f"cannot read the file ({why})", path) from None
     if path.is_dir():
         raise AudioError("is a directory, not an audio file", path)
-    size = path.stat().st_size
-    if size == 0:
+    if st.st_size == 0:
         raise AudioError("empty file (0 bytes)", path)
-    sha = file_sha256(path)
+    try:
+        sha = file_sha256(path)
+    except OSError as e:
+        why = "permission denied" if e.errno in (errno.EACCES, errno.EPERM) else (e.strerror or str(e))
+        raise AudioError(f"cannot read the file ({why})", path) from None
 
     try:
         container = av.open(str(path), metadata_errors="ignore")
@@ -131,14 +146,18 @@ def decode(path: str | Path, max_channels: int = 2) -> Recording:
     elif declared and decoded < declared - max(0.5, 0.02 * declared):
         warnings.append(f"file looks truncated: {decoded:.1f} s of audio decoded, the header declares {declared:.1f} s")
     if not np.all(np.isfinite(data)):
-        data = np.nan_to_num(data, nan=0.0, posinf=1.0, neginf=-1.0)
-        warnings.append("the audio held invalid (NaN/inf) samples; they were set to silence")
+        raise AudioError("damaged audio (NaN/infinite samples)", path)
 
     channels = tuple(np.ascontiguousarray(c, dtype=np.float32) for c in data)
-    if len(channels) == 2 and _same_signal(channels[0], channels[1]):
-        warnings.append("both stereo channels carry the same signal: treated as a mono recording "
-                        "(speakers found by diarization)")
-        channels = (channels[0],)
+    warnings += clipping_warnings(channels)
+    if len(channels) == 2 and (same := _same_signal(channels[0], channels[1])) is not None:
+        how = {"same": "both stereo channels carry the same signal",
+               "inverted": "the two stereo channels carry the same signal, one of them phase-inverted"}.get(same, same)
+        warnings.append(f"{how}: treated as a mono recording (speakers found by diarization)")
+        louder = int(np.mean(channels[1] ** 2) > np.mean(channels[0] ** 2))
+        channels = (channels[louder],)  # not the mean: an inverted copy would cancel it
+    elif len(channels) == 2 and (uneven := channel_level_warning(channels)):
+        warnings.append(uneven)
     return Recording(path=str(path), sha256=sha, channels=channels, original_sample_rate=sr, codec=codec,
                      warnings=tuple(warnings))
 
@@ -174,13 +193,67 @@ def _wav_missing_fraction(path: Path) -> float | None:
     return None
 
 
-def _same_signal(a: np.ndarray, b: np.ndarray) -> bool:
-    """True when two channels are (nearly) the same signal: a mono call stored as stereo."""
-    energy = float(np.mean(a * a) + np.mean(b * b))
-    if energy == 0.0:
-        return True
-    diff = float(np.mean((a - b) ** 2))
-    return diff < 1e-4 * energy  # difference 40 dB below the signal
+def _same_signal(a: np.ndarray, b: np.ndarray) -> str | None:
+    """Whether two channels are one signal (a mono call stored as stereo): ``"same"``, ``"inverted"``
+    (one channel is the other phase-inverted), a description when one is a scaled copy of the other,
+    or None for two different signals. Compared by correlation, so a gain or a sign does not hide it."""
+    ea, eb = float(np.dot(a, a)), float(np.dot(b, b))
+    if ea == 0.0 and eb == 0.0:
+        return "same"
+    if ea == 0.0 or eb == 0.0:
+        return None
+    corr = float(np.dot(a, b)) / np.sqrt(ea * eb)
+    if abs(corr) < 0.99:  # the difference is more than ~20 dB above a perfect copy's: two signals
+        return None
+    gain_db = 10 * np.log10(max(ea, eb) / min(ea, eb))
+    if corr < 0:
+        return "inverted"
+    if gain_db < 1.0:
+        return "same"
+    quieter = "right" if eb < ea else "left"
+    return f"both stereo channels carry the same signal, the {quieter} one {gain_db:.0f} dB quieter"
+
+
+FRAME = SAMPLE_RATE // 20  # 50 ms
+
+
+def _frame_db(x: np.ndarray) -> np.ndarray:
+    """RMS level of each 50 ms frame, dBFS."""
+    n = len(x) // FRAME
+    if n == 0:
+        return np.zeros(0)
+    rms = np.sqrt(np.mean(x[: n * FRAME].reshape(n, FRAME).astype(np.float64) ** 2, axis=1))
+    return 20 * np.log10(np.maximum(rms, 1e-10))
+
+
+def channel_level_warning(channels: tuple[np.ndarray, ...], max_diff_db: float = 20.0) -> str | None:
+    """A warning when one stereo channel's loud passages (its 95th percentile frame level) are more
+    than ``max_diff_db`` below the other's: one party recorded much too quietly."""
+    levels = [float(np.percentile(f, 95)) if len(f := _frame_db(c)) else -200.0 for c in channels]
+    diff = abs(levels[0] - levels[1])
+    if diff <= max_diff_db or min(levels) < -90:  # a silent channel has its own warning
+        return None
+    quiet = "right" if levels[1] < levels[0] else "left"
+    return (f"very unequal channel levels: the {quiet} channel is {diff:.0f} dB quieter than the other; "
+            "its speech may be partly missed, and its loudness figures are not comparable")
+
+
+def clipping_warnings(channels: tuple[np.ndarray, ...], min_share: float = 0.001) -> list[str]:
+    """A warning per clipped channel: more than ``min_share`` of its sound sits at its peak level
+    (within 1%), the flat tops that a recording driven past full scale leaves."""
+    out = []
+    for i, c in enumerate(channels):
+        peak = float(np.max(np.abs(c))) if len(c) else 0.0
+        if peak < 0.5:  # clipping happens at full scale; quieter audio was not clipped
+            continue
+        mag = np.abs(c)
+        at_peak = int(np.count_nonzero(mag >= 0.99 * peak))
+        sound = int(np.count_nonzero(mag > 0.01))
+        if sound and at_peak > max(20, min_share * sound):
+            name = "" if len(channels) == 1 else f" ({('left', 'right')[i]} channel)"
+            out.append(f"the audio is clipped{name}: {100 * at_peak / sound:.1f}% of its sound is at full scale; "
+                       "words may be misrecognised and loudness and pitch figures are less reliable")
+    return out
 
 
 def _short(e: Exception) -> str:

@@ -93,7 +93,8 @@ def publish(report: CallReport, out_dir: str | Path, render: RenderOptions = Ren
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{report.call.id}-", dir=out_dir))
+    # the pid in the name: clean_partial leaves the folders of a run that is still writing alone
+    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{report.call.id}-{os.getpid()}-", dir=out_dir))
     try:
         umask = os.umask(0)
         os.umask(umask)
@@ -123,11 +124,29 @@ def _rename_into_place(tmp: Path, final: Path) -> None:
 
 
 def clean_partial(out_dir: str | Path) -> None:
-    """Remove what a killed run left half-written in ``out_dir``: ``.tmp-*`` and ``.old-*`` folders."""
+    """Remove what a killed run left half-written in ``out_dir``: ``.tmp-*`` and ``.old-*`` folders,
+    but not the ``.tmp-*`` folder of a run on this machine that is still writing it (a concurrent
+    ``coach analyze``)."""
     with suppress(FileNotFoundError):
         for p in Path(out_dir).iterdir():
+            if p.is_dir() and p.name.startswith(TMP_PREFIX) and _writer_alive(p.name):
+                continue
             if p.is_dir() and p.name.startswith((TMP_PREFIX, OLD_PREFIX)):
                 shutil.rmtree(p, ignore_errors=True)
+
+
+def _writer_alive(name: str) -> bool:
+    """Whether the process whose pid is in a ``.tmp-<id>-<pid>-XXXX`` name is running (and is not us)."""
+    m = re.search(r"-(\d+)-[^-]+$", name)
+    if not m or int(m.group(1)) == os.getpid():
+        return False
+    try:
+        os.kill(int(m.group(1)), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass(frozen=True)
@@ -143,6 +162,8 @@ class CallResult:
     folder: str | None = None
     report: CallReport | None = field(default=None, compare=False, repr=False)
 
+    output_fault: bool = False  # the report could not be written (disk full, OUT_DIR unwritable): not the call's fault
+
     @property
     def ok(self) -> bool:
         return self.error is None
@@ -150,7 +171,7 @@ class CallResult:
     def without_report(self) -> "CallResult":
         """The same result without the report itself (what a worker sends back)."""
         return CallResult(self.path, self.call_id, self.error, self.duration_s, self.elapsed_s, self.timings,
-                          self.folder)
+                          self.folder, output_fault=self.output_fault)
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -159,6 +180,14 @@ def failure_reason(exc: BaseException) -> str:
         return exc.reason
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"unexpected failure ({type(exc).__name__}: {first})"
+
+
+def output_reason(e: OSError, out_dir: str | Path) -> str:
+    """The one line for a report that could not be written: "cannot write the report into OUT (reason)"."""
+    why = {errno.ENOSPC: "no space left on the device", errno.EROFS: "the file system is read-only",
+           errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+           errno.EDQUOT: "disk quota exceeded"}.get(e.errno, e.strerror or str(e))
+    return f"cannot write the report into {out_dir} ({why})"
 
 
 def analyze_call(path: str | Path, call_id: str, out_dir: str | Path, options: AnalyzeOptions,
@@ -170,11 +199,16 @@ def analyze_call(path: str | Path, call_id: str, out_dir: str | Path, options: A
     t = time.perf_counter()
     try:
         report = analyze_file(path, options, call_id=call_id, hook=hook)
-        folder = publish(report, out_dir, render)
     except Exception as e:  # noqa: BLE001 - one call must not stop the others
         if on_error:
             on_error(e)
         return CallResult(str(path), call_id, error=failure_reason(e))
+    try:
+        folder = publish(report, out_dir, render)
+    except OSError as e:  # the machine's fault, not the call's: nothing of it is left in OUT_DIR
+        if on_error:
+            on_error(e)
+        return CallResult(str(path), call_id, error=output_reason(e, out_dir), output_fault=True)
     return CallResult(str(path), call_id, None, report.call.duration_s, round(time.perf_counter() - t, 3),
                       dict(report.timings), str(folder), report)
 

@@ -164,7 +164,7 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version_cal
 @app.command()
 @call_flags
 def analyze(
-    files: Annotated[list[Path], typer.Argument(help="Recorded calls: WAV, FLAC, MP3, OGG/Opus, M4A; mono or stereo.")],
+    files: Annotated[list[Path], typer.Argument(help="Recorded calls: WAV, FLAC, MP3, OGG/Opus, M4A, WebM, MP4; mono or stereo.")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory for the reports: one folder per call.")]
     = Path("reports"),
     debug: DebugOpt = False,

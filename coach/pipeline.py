@@ -22,6 +22,7 @@ from .audio import Recording, decode
 from .config import AnalyzeOptions, settings_hash
 from .conversation import Conversation, Turn, group_words
 from .errors import NoSpeechError
+from .hold import without_hold_music
 from .prosody import prosody
 from .report.model import CallInfo, CallReport
 from .speakers import SpeakerTurns
@@ -52,13 +53,48 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
+# Library warnings that say what coach already reports in its own words (or that do not concern the user).
+KNOWN_WARNINGS = (
+    r"(?s).*detected number of speakers",  # pyannote; coach's diarization warning says it for the call
+    r"(?s).*[Mm]ean of empty slice", r"(?s).*invalid value encountered", r"(?s).*divide by zero",
+    r"(?s).*[Dd]egrees of freedom <= 0",  # numpy on empty or silent stretches: guarded where the result is used
+)
+
+
 def analyze_file(path: str | Path, options: AnalyzeOptions | None = None, call_id: str | None = None,
                  hook: Hook | None = None) -> CallReport:
     """Analyse one recorded call end to end.
 
+    Warnings that libraries (numpy, pyannote, torch...) raise meanwhile never reach the terminal:
+    those coach already reports in its own words are dropped, any other lands in the report's
+    ``warnings`` as "a library warned: ...".
+
     Raises:
         CoachError (AudioError, NoSpeechError, ModelError): a one-line reason for the user.
     """
+    import re
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = _analyze_file(path, options, call_id, hook)
+    seen = []
+    for w in caught:
+        text = str(w.message).strip()
+        if any(re.match(p, text) for p in KNOWN_WARNINGS):
+            continue
+        line = f"a library warned: {w.category.__name__}: {' '.join(text.split())[:200]}"
+        if line not in seen:
+            seen.append(line)
+    if seen:
+        from dataclasses import replace
+
+        report = replace(report, warnings=tuple(report.warnings) + tuple(seen))
+    return report
+
+
+def _analyze_file(path: str | Path, options: AnalyzeOptions | None, call_id: str | None,
+                  hook: Hook | None) -> CallReport:
     from .speakers.channels import stereo_turns
     from .speakers.diarize import diarize
     from .transcribe import load_model, release_model, transcribe
@@ -85,6 +121,11 @@ def analyze_file(path: str | Path, options: AnalyzeOptions | None = None, call_i
         if peak <= 10 ** (SILENCE_DBFS / 20):
             raise NoSpeechError(f"silent recording (peak level {20 * np.log10(max(peak, 1e-12)):.0f} dBFS), "
                                 "nothing to analyse", path)
+        if rec.duration < 1.0:
+            raise NoSpeechError(f"too short to hold a conversation ({rec.duration:.1f} s of audio)", path)
+        rec, hold_s = without_hold_music(rec)
+        if hold_s and hold_s >= rec.duration - 1.0:
+            raise NoSpeechError(f"only hold music ({hold_s:.0f} s), no conversation to analyse", path)
 
     with stage("speakers", "speakers_s"):
         if rec.num_channels == 2:

@@ -37,12 +37,17 @@ class BatchResult:
         return 1 if self.totals["failed"] else 0
 
 
-def execute(pool: Pool, jobs: list[Job], store: StateStore, timeout_s: float, on_event: EventHook) -> None:
-    """Run ``jobs`` on ``pool``, recording each start and end in ``store``; kill those past ``timeout_s``."""
+def execute(pool: Pool, jobs: list[Job], store: StateStore, timeout_s: float, on_event: EventHook) -> str | None:
+    """Run ``jobs`` on ``pool``, recording each start and end in ``store``; kill those past ``timeout_s``.
+
+    When a report cannot be written (disk full, OUT_DIR unwritable) no further call is started: that
+    call and the rest stay ``pending`` (not failed) for the next run, and the reason is returned.
+    """
     queue, running, total, finished = deque(jobs), {}, len(jobs), 0
-    while queue or running:
+    fault: str | None = None
+    while running or (queue and fault is None):
         capacity = pool.capacity()
-        while queue and len(running) < capacity:
+        while queue and fault is None and len(running) < capacity:
             job = queue.popleft()
             store.put(job.path, status="running", attempts=store.rows[job.path]["attempts"] + 1, started=now(),
                       finished=None, error=None)
@@ -57,11 +62,17 @@ def execute(pool: Pool, jobs: list[Job], store: StateStore, timeout_s: float, on
                 results.append((job, failed(job, f"timed out after {timeout_s:g} s")))
         for job, r in results:
             del running[job.path]
+            if r.output_fault:
+                fault = fault or r.error
+                store.put(job.path, status="pending", error=None, started=None)
+                on_event("failed", job.call_id, finished, total)
+                continue
             finished += 1
             status = "done" if r.ok else "failed"
             store.put(job.path, status=status, error=r.error, duration_s=r.duration_s, elapsed_s=r.elapsed_s,
                       timings=json.dumps(r.timings) if r.timings else None, finished=now())
             on_event(status, job.call_id, finished, total)
+    return fault
 
 
 def run_batch(in_dir: str | Path, out_dir: str | Path, options: AnalyzeOptions | None = None, *, workers: int = 1,
@@ -95,17 +106,26 @@ def run_batch(in_dir: str | Path, out_dir: str | Path, options: AnalyzeOptions |
                 files = identify(discover(in_dir, skip=out_dir), store.rows)
                 with store.transaction():
                     jobs = plan(files, store, out_dir, settings, retry_failed, options, render)
+                fault = None
                 if jobs:
                     pool = DaskPool(scheduler) if scheduler else LocalPool(min(workers, len(jobs)))
                     try:
-                        execute(pool, jobs, store, timeout_s, on_event or (lambda *_: None))
+                        fault = execute(pool, jobs, store, timeout_s, on_event or (lambda *_: None))
                     finally:
                         pool.close()
+                if fault:
+                    left = sum(1 for r in store.rows.values() if r["status"] in ("pending", "running"))
+                    raise CoachError(f"{fault}; stopped, {left} call(s) left for the next run "
+                                     "(calls already done stay done)")
                 calls = [dict(store.rows[f.path]) for f in files]
                 totals, entries, index = write_index(out_dir, in_dir, calls, {j.path for j in jobs},
                                                      time.perf_counter() - t0, settings)
                 return BatchResult(totals, entries, index)
             finally:
                 store.close()
-    except (OSError, sqlite3.Error) as e:
+    except OSError as e:
+        from ..calls import output_reason
+
+        raise CoachError(f"the batch could not run: {output_reason(e, out_dir)}") from None
+    except sqlite3.Error as e:
         raise CoachError(f"the batch could not run ({e})", out_dir) from None

@@ -71,11 +71,19 @@ def audio_source(view: View, call_dir: Path | None, embed: bool) -> str | None:
     if embed:
         return "data:audio/ogg;base64," + base64.b64encode(opus_bytes(source)).decode("ascii")
     if call_dir is None:
-        return source.as_posix()
+        return url_path(source)
     try:
-        return Path(os.path.relpath(source.resolve(), Path(call_dir).resolve())).as_posix()
+        return url_path(Path(os.path.relpath(source.resolve(), Path(call_dir).resolve())))
     except ValueError:  # another drive (Windows)
         return source.resolve().as_uri()
+
+
+def url_path(path: Path) -> str:
+    """A file path as a relative URL: every character outside the URL's path syntax percent-encoded
+    ("gesprek #12.wav" -> "gesprek%20%2312.wav": a raw '#' or '?' would start a fragment or query)."""
+    from urllib.parse import quote
+
+    return quote(path.as_posix(), safe="/")
 
 
 def opus_bytes(source: Path) -> bytes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .html import CSS, JS, e
+from .html import CSS, JS, e, url_path
 from .model import CallReport
 from .view import T, clock, make_view, moment_text
 
@@ -97,7 +97,7 @@ def render_session(reports: list[CallReport], out_path: Path, language: str = "n
     out.append(f'<section id="moments"><h2>{e(t["moments"])}</h2>')
     for n, (r, view) in enumerate(zip(reports, views)):
         src = Path(r.call.source)
-        rel = Path(os.path.relpath(src.resolve(), out_path.resolve().parent)).as_posix() if src.exists() else ""
+        rel = url_path(Path(os.path.relpath(src.resolve(), out_path.resolve().parent))) if src.exists() else ""
         out.append(f'<div class="call" id="call{n}"><h3>{e(r.call.id)} · {clock(r.call.duration_s)}</h3>')
         if rel:
             out.append(f'<audio id="audio{n}" controls preload="none" src="{e(rel)}"></audio>')

@@ -92,11 +92,13 @@ def leak_free_regions(vad: list[tuple[float, float]], levels: np.ndarray, other:
     form one stretch. What is left of a VAD region must hold at least ``min_region_s`` of the
     channel's own sound, and is trimmed to ``edge_pad_s`` around it.
     """
+    if len(levels) == 0:
+        return []
     sound = levels > np.percentile(levels, 10) + opts.floor_margin_db
     own = sound & own_speech_mask(levels, other, opts)
     # While both parties talk, this party's quiet sounds sit under the other's loud ones: only
     # where (nearly) all sound around a frame is too quiet is it the echo.
-    k = max(1, int(round(opts.context_s * SAMPLE_RATE / HOP)))
+    k = max(1, min(len(levels), int(round(opts.context_s * SAMPLE_RATE / HOP))))  # "same" keeps len(levels)
     kernel = np.ones(k)
     own_share = np.convolve(own, kernel, "same") / np.maximum(np.convolve(sound, kernel, "same"), 1)
     echo = _mask_to_regions(sound & ~own & (own_share < opts.max_own_share), opts.join_gap_s, 0.0)
