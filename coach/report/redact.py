@@ -284,9 +284,10 @@ def _prepare(tokens: list[str], words: dict) -> list[str]:
         lead = tok[:len(tok) - len(tok.lstrip(_PUNCT))]
         body = tok.strip(_PUNCT)
         trail = tok[len(tok.rstrip(_PUNCT)):]
-        sentence_start = i == 0 or _ends_sentence(tokens[i - 1])
+        sentence_start = i == 0 or _ends_sentence(tokens[i - 1]) or not any(c.isalpha() for c in tokens[i - 1])
         value = number_value(core) if core else None
-        if value is not None and core not in ("een", "één"):
+        near_month = (i and _core(tokens[i - 1]) in _MONTHS) or (i + 1 < len(tokens) and _core(tokens[i + 1]) in _MONTHS)
+        if value is not None and core not in ("een", "één") and (core.isdigit() or near_month):
             out.append(f"{lead}{value}{trail}")
             chain = None
             continue
@@ -305,7 +306,10 @@ def _prepare(tokens: list[str], words: dict) -> list[str]:
             elif chain in ("prefix", "name"):  # "mevrouw bakker", "peter jansens" (misheard)
                 cap = core not in _STOP and core not in _MONTHS and (chain == "prefix" or core not in common)
             elif core not in common and core not in _MONTHS:
-                cap = core in names or (_STREET.fullmatch(core) is not None and core not in _NOT_STREET)
+                prev = _core(tokens[i - 1]) if i else ""
+                pair = (_core(tokens[i - 2]) if i > 1 else "", prev)
+                context = (prev in _NAME_BEFORE or pair in _NAME_BEFORE_PAIRS) and not (i and tokens[i - 1].endswith(","))
+                cap = (context and core in names) or (_STREET.fullmatch(core) is not None and core not in _NOT_STREET)
         if cap:
             out.append(f"{lead}{body[:1].upper()}{body[1:]}{trail}")
         else:
@@ -318,6 +322,12 @@ def _prepare(tokens: list[str], words: dict) -> list[str]:
     return out
 
 
+# A lower-case word on deduce's name lists is taken for a name only after one of these (ASR capitalises
+# most names itself; "deze ment" is a misheard word, "met ment" a name).
+_NAME_BEFORE = {"met", "heet", "heten", "genaamd", "namens", "collega", "hallo", "hoi", "beste", "dag", "dank",
+                "bedankt", "spreekt", "spreek", "vroeg", "voor"}
+_NAME_BEFORE_PAIRS = {("naam", "is"), ("ik", "ben"), ("dit", "is"), ("hier", "is"), ("je", "spreekt"),
+                      ("u", "spreekt"), ("heb", "gesproken"), ("met", "collega")}
 _STOP = {"de", "het", "een", "en", "of", "is", "was", "dat", "die", "dit", "deze", "er", "hier", "daar", "nu",
          "ook", "al", "nog", "wel", "niet", "geen", "maar", "want", "dus", "om", "te", "in", "op", "aan", "bij",
          "met", "van", "voor", "naar", "uit", "over", "u", "ik", "je", "jij", "we", "wij", "ze", "zij", "hij",
@@ -487,12 +497,16 @@ def _greeting_name(tokens: list[str]) -> tuple[int, int] | None:
     return None
 
 
+_PRIORITY = ("iban", "bsn", "email", "phone", "postcode", "plate", "date", "name", "address", "url", "id", "number")
+
+
 def _merge(found: set[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Overlapping ranges joined (kind of the longest), sorted."""
+    """Overlapping ranges joined, sorted; the joined range has the most specific kind (a phone number
+    after "nummer" is a phone number, not an identifier)."""
     out: list[list] = []
     for first, last, kind in sorted(found, key=lambda f: (f[0], -(f[1] - f[0]))):
         if out and first <= out[-1][1]:
-            if last - first > out[-1][1] - out[-1][0]:
+            if _PRIORITY.index(kind) < _PRIORITY.index(out[-1][2]):
                 out[-1][2] = kind
             out[-1][1] = max(out[-1][1], last)
         else:
