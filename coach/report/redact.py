@@ -446,8 +446,10 @@ def _keyword_found(tokens: list[str], prev_tail: list[str]) -> set[tuple[int, in
             j += 1
         k = j
         limit = j + (10 if kind == "date" else 8)
-        while k < len(tokens) and k < limit and (_value_like(_core(tokens[k]), kind == "plate") or
-                                                 (kind == "date" and _core(tokens[k]) in _MONTHS)):
+        while k < len(tokens) and k < limit and (
+                _value_like(_core(tokens[k]), kind == "plate") or (kind == "date" and _core(tokens[k]) in _MONTHS)
+                or (len(_core(tokens[k])) <= 3 and _core(tokens[k]).isalpha() and _core(tokens[k]) not in _STOP
+                    and k + 1 < len(tokens) and any(c.isdigit() for c in tokens[k + 1]))):  # "ab 123456"
             k += 1
             if _ends_sentence(tokens[k - 1]) or tokens[k - 1].endswith(","):
                 break
