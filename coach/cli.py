@@ -65,7 +65,15 @@ ConfigOpt = Annotated[Optional[Path], typer.Option(
 ReportLanguageOpt = Annotated[ReportLanguage, typer.Option(
     "--report-language", help="Language of report.html / report.md.")]
 NoRedactOpt = Annotated[bool, typer.Option(
-    "--no-redact", help="Keep personal data (phone, e-mail, IBAN, postcode, BSN) in the rendered reports.")]
+    "--no-redact", help="Keep personal data (names, addresses, dates, phone/customer/order/policy numbers, licence "
+                        "plates, e-mail, IBAN, BSN, numbers said as words) in the rendered reports.")]
+KeepAgentNameOpt = Annotated[bool, typer.Option(
+    "--keep-agent-name/--no-keep-agent-name", help="Keep the agent's own first name in their greeting when redacting.")]
+LinkOriginalOpt = Annotated[bool, typer.Option(
+    "--link-original", help="Link the original recording from the report even when redacting (it holds the "
+                            "personal data the report leaves out).")]
+RedactJsonOpt = Annotated[bool, typer.Option(
+    "--redact-json", help="Also write analysis.redacted.json: analysis.json with personal data left out, for sharing.")]
 EmbedAudioOpt = Annotated[bool, typer.Option(
     "--embed-audio", help="Put the audio into report.html (Opus) instead of linking the recording.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
@@ -85,6 +93,9 @@ class CallFlags:
     report_language: ReportLanguage = ReportLanguage.nl
     no_redact: bool = False
     embed_audio: bool = False
+    keep_agent_name: bool = True
+    link_original: bool = False
+    redact_json: bool = False
     quiet: bool = False
 
     def analysis_options(self):
@@ -104,12 +115,14 @@ class CallFlags:
         return options
 
     def render_options(self):
-        return render_options(self.report_language, self.no_redact, self.embed_audio)
+        return render_options(self.report_language, self.no_redact, self.embed_audio, self.keep_agent_name,
+                              self.link_original, self.redact_json)
 
 
 _SHARED = {"agent_channel": AgentChannelOpt, "speakers": SpeakersOpt, "model": ModelOpt,
            "allow_download": AllowDownloadOpt, "language": LanguageOpt, "config": ConfigOpt,
            "report_language": ReportLanguageOpt, "no_redact": NoRedactOpt, "embed_audio": EmbedAudioOpt,
+           "keep_agent_name": KeepAgentNameOpt, "link_original": LinkOriginalOpt, "redact_json": RedactJsonOpt,
            "quiet": QuietOpt}
 
 
@@ -133,10 +146,11 @@ def call_flags(command):
     return wrapper
 
 
-def render_options(report_language: ReportLanguage, no_redact: bool, embed_audio: bool):
+def render_options(report_language: ReportLanguage, no_redact: bool, embed_audio: bool, keep_agent_name: bool = True,
+                   link_original: bool = False, redact_json: bool = False):
     from .report import RenderOptions
 
-    return RenderOptions(report_language.value, not no_redact, embed_audio)
+    return RenderOptions(report_language.value, not no_redact, embed_audio, keep_agent_name, link_original, redact_json)
 
 
 def _fail(message: str) -> None:
@@ -301,6 +315,9 @@ def report(
     report_language: ReportLanguageOpt = ReportLanguage.nl,
     no_redact: NoRedactOpt = False,
     embed_audio: EmbedAudioOpt = False,
+    keep_agent_name: KeepAgentNameOpt = True,
+    link_original: LinkOriginalOpt = False,
+    redact_json: RedactJsonOpt = False,
 ) -> None:
     """Re-render report.html, report.md, call.rttm/.srt/.vtt from analysis.json, without the audio analysis."""
     from .report import load_report, render_all
@@ -310,7 +327,8 @@ def report(
         try:
             r = load_report(path)
             call_dir = path if path.is_dir() else path.parent
-            written = render_all(r, call_dir, render_options(report_language, no_redact, embed_audio))
+            written = render_all(r, call_dir, render_options(report_language, no_redact, embed_audio, keep_agent_name,
+                                                             link_original, redact_json))
             out.print(f"{escape(r.call.id)}: {', '.join(escape(p.name) for p in written)} -> {escape(str(call_dir))}",
                       highlight=False)
         except CoachError as e:
@@ -330,6 +348,8 @@ def session(
     out_file: Annotated[Path, typer.Option("--out", "-o", help="The page to write.")] = Path("session.html"),
     report_language: ReportLanguageOpt = ReportLanguage.nl,
     no_redact: NoRedactOpt = False,
+    keep_agent_name: KeepAgentNameOpt = True,
+    link_original: LinkOriginalOpt = False,
 ) -> None:
     """A page for a reflection session: one agent's figures over their calls, the moments with questions, and room for their own goal. It never ranks or compares agents."""
     from .report import load_report
@@ -338,7 +358,8 @@ def session(
 
     try:
         loaded = [load_report(p) for p in reports]
-        write_atomic(out_file, render_session(loaded, out_file, report_language.value, not no_redact))
+        write_atomic(out_file, render_session(loaded, out_file, report_language.value, not no_redact,
+                                                   keep_agent_name, link_original))
     except CoachError as e:
         _fail(str(e))
         raise typer.Exit(1)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.report import render_all
+from coach.report import RenderOptions, render_all
 from coach.report.model import CallReport
 from coach.report.session import render_session
 from conftest import ROOT
@@ -59,7 +59,7 @@ def _open(browser, path: Path):
 
 def test_report_in_chromium(browser, report, tmp_path):
     call_dir = tmp_path / "call"
-    render_all(report, call_dir)
+    render_all(report, call_dir, RenderOptions(embed_audio=True))  # redacted: the audio is embedded, with silences
     page, errors = _open(browser, call_dir / "report.html")
     assert page.locator("#timeline svg rect.speech").count() >= 10  # the timeline is drawn
     assert page.locator("#timeline svg .interruption").count() == 2
@@ -86,7 +86,7 @@ def test_report_in_chromium(browser, report, tmp_path):
 
 def test_session_page_in_chromium(browser, report, tmp_path):
     out = tmp_path / "session.html"
-    out.write_text(render_session([report, report], out), encoding="utf-8")
+    out.write_text(render_session([report, report], out, link_original=True), encoding="utf-8")
     page, errors = _open(browser, out)
     assert page.locator(".trend svg").count() >= 5
     page.fill("#goal", "Eerst samenvatten, dan oplossen.")

@@ -119,7 +119,7 @@ def run_batch(in_dir: str | Path, out_dir: str | Path, options: AnalyzeOptions |
                                      "(calls already done stay done)")
                 calls = [dict(store.rows[f.path]) for f in files]
                 totals, entries, index = write_index(out_dir, in_dir, calls, {j.path for j in jobs},
-                                                     time.perf_counter() - t0, settings)
+                                                     time.perf_counter() - t0, settings, redact=render.redact)
                 return BatchResult(totals, entries, index)
             finally:
                 store.close()

@@ -12,11 +12,23 @@ from .model import CallReport, write_atomic, write_report
 @dataclass(frozen=True)
 class RenderOptions:
     """language: ``nl`` or ``en``; redact: leave personal data out of renderings (JSON keeps it and
-    says so); embed_audio: put the audio into report.html as Opus instead of linking the recording."""
+    says so); embed_audio: put the audio into report.html as Opus instead of linking the recording
+    (redacted stretches silenced); keep_agent_name: keep the agent's own first name in their greeting;
+    link_original: link the recording even when redacting; redact_json: also write
+    ``analysis.redacted.json``, a redacted copy of analysis.json for sharing."""
 
     language: str = "nl"
     redact: bool = True
     embed_audio: bool = False
+    keep_agent_name: bool = True
+    link_original: bool = False
+    redact_json: bool = False
+
+
+def _view(report: CallReport, options: RenderOptions):
+    from .view import make_view
+
+    return make_view(report, options.language, options.redact, options.keep_agent_name)
 
 
 def render_all(report: CallReport, call_dir: str | Path, options: RenderOptions = RenderOptions()) -> list[Path]:
@@ -24,12 +36,13 @@ def render_all(report: CallReport, call_dir: str | Path, options: RenderOptions 
     from .formats import rttm, srt, vtt
     from .html import render_html
     from .markdown import markdown
-    from .view import make_view
 
     call_dir = Path(call_dir)
-    view = make_view(report, options.language, options.redact)
-    files = {"report.html": render_html(view, call_dir, options.embed_audio), "report.md": markdown(view),
-             "call.rttm": rttm(view), "call.srt": srt(view), "call.vtt": vtt(view)}
+    view = _view(report, options)
+    files = {"report.html": render_html(view, call_dir, options.embed_audio, options.link_original),
+             "report.md": markdown(view), "call.rttm": rttm(view), "call.srt": srt(view), "call.vtt": vtt(view)}
+    if options.redact_json:
+        files["analysis.redacted.json"] = json.dumps(redacted_dict(report, view), indent=2, ensure_ascii=False) + "\n"
     for name, text in files.items():
         write_atomic(call_dir / name, text)
     return [call_dir / name for name in files]
@@ -40,11 +53,60 @@ def write_outputs(report: CallReport, call_dir: str | Path, options: RenderOptio
 
     Used by ``coach analyze`` and ``coach batch`` alike, so both write the same set of files.
     """
+    report = with_privacy(report, options)
+    return [write_report(report, call_dir), *render_all(report, call_dir, options)]
+
+
+def with_privacy(report: CallReport, options: RenderOptions = RenderOptions()) -> CallReport:
+    """``report`` with ``privacy`` (whether renderings are redacted, the kinds checked, what was found:
+    kinds, counts and time spans from the word times) and deduce's version in ``versions``."""
     import dataclasses
 
-    report = dataclasses.replace(report, privacy={"redacted_in_renderings": options.redact,
-                                                  "kinds": ["phone", "email", "iban", "postcode", "bsn"]})
-    return [write_report(report, call_dir), *render_all(report, call_dir, options)]
+    from .redact import KINDS, deduce_version, plan
+
+    r = plan(report.conversation, options.language, options.keep_agent_name)
+    privacy = {"redacted_in_renderings": options.redact, "kinds": list(KINDS), "found": r.counts(),
+               "spans": r.spans(), "agent_first_name_kept": bool(options.keep_agent_name and r.agent_name_kept),
+               "audio_silenced": bool(options.redact and options.embed_audio),
+               "original_linked": bool(options.link_original or not options.redact)}
+    versions = dict(report.versions, deduce=deduce_version())
+    return dataclasses.replace(report, privacy=privacy, versions=versions)
+
+
+def redacted_dict(report: CallReport, view) -> dict:
+    """analysis.json with every text redacted as in the renderings (words inside a redacted stretch
+    carry its label), for sharing; times and figures unchanged."""
+    d = report.to_dict()
+    r = view.redaction
+    if r is None:
+        return d
+    from .redact import LABELS
+
+    labels = LABELS.get(view.language, LABELS["nl"])
+    for i, u in enumerate(d["utterances"]):
+        u["text"] = r.text(i)
+        if r.utterances[i].words:
+            for first, last, kind in r.ranges[i]:
+                for k in range(first, last + 1):
+                    u["words"][k]["text"] = labels[kind]
+    for ev in d["events"]:
+        for key, value in list(ev.items()):
+            if isinstance(value, str) and key not in ("type", "by", "kind", "basis", "interrupted"):
+                ev[key] = r.clean(value)
+    refl = d.get("reflection", {})
+    for m in refl.get("moments", []):
+        for key in ("title", "question"):
+            if isinstance(m.get(key), str):
+                m[key] = r.clean(m[key])
+        if isinstance(m.get("en"), dict):
+            m["en"] = {k: r.clean(v) if isinstance(v, str) else v for k, v in m["en"].items()}
+    for key in ("questions", "questions_en"):
+        if isinstance(refl.get(key), list):
+            refl[key] = [r.clean(q) if isinstance(q, str) else q for q in refl[key]]
+    d["warnings"] = [r.clean(w) for w in d["warnings"]]
+    d["call"]["source"] = r.clean(Path(d["call"]["source"]).name)
+    d["privacy"] = dict(d.get("privacy", {}), redacted_copy=True)
+    return d
 
 
 @dataclass(frozen=True)

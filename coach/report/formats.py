@@ -25,12 +25,12 @@ def srt(view: View) -> str:
     blocks = []
     for i, u in enumerate(view.report.conversation.utterances, 1):
         blocks.append(f"{i}\n{_ts(u.start, ',')} --> {_ts(u.end, ',')}\n{view.party(u.speaker_role)}: "
-                      f"{view.clean(u.text)}\n")
+                      f"{view.say(u)}\n")
     return "\n".join(blocks)
 
 
 def vtt(view: View) -> str:
-    cues = [f"{_ts(u.start, '.')} --> {_ts(u.end, '.')}\n<v {view.party(u.speaker_role)}>{_vtt_escape(view.clean(u.text))}\n"
+    cues = [f"{_ts(u.start, '.')} --> {_ts(u.end, '.')}\n<v {view.party(u.speaker_role)}>{_vtt_escape(view.say(u))}\n"
             for u in view.report.conversation.utterances]
     return "WEBVTT\n\n" + "\n".join(cues)
 

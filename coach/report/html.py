@@ -65,11 +65,15 @@ def _play(view: View, start: float, end: float) -> str:
             f'aria-label="{e(view.t["play"])} {clock(start)}">&#9654; {clock(start)}</button>')
 
 
-def audio_source(view: View, call_dir: Path | None, embed: bool) -> str | None:
-    """The <audio> src: the recording by a relative path, or the audio embedded as Opus."""
+def audio_source(view: View, call_dir: Path | None, embed: bool, link_original: bool = False) -> str | None:
+    """The <audio> src: the audio embedded as Opus (the redacted stretches silenced), or the recording by
+    a relative path. With redaction on, the recording is only linked when ``link_original``."""
     source = Path(view.report.call.source)
     if embed:
-        return "data:audio/ogg;base64," + base64.b64encode(opus_bytes(source)).decode("ascii")
+        silence = silent_spans(view)
+        return "data:audio/ogg;base64," + base64.b64encode(opus_bytes(source, silence)).decode("ascii")
+    if view.redacted and not link_original:
+        return None
     if call_dir is None:
         return url_path(source)
     try:
@@ -86,8 +90,18 @@ def url_path(path: Path) -> str:
     return quote(path.as_posix(), safe="/")
 
 
-def opus_bytes(source: Path) -> bytes:
-    """The recording re-encoded as Opus in Ogg (24 kb/s per channel, speech quality)."""
+def silent_spans(view: View) -> list[tuple[float, float]]:
+    """The stretches silenced in embedded audio: every redacted span, padded (word times are approximate)."""
+    from .redact import AUDIO_PAD_S
+
+    if view.redaction is None:
+        return []
+    return [(max(0.0, s["start"] - AUDIO_PAD_S), s["end"] + AUDIO_PAD_S) for s in view.redaction.spans()]
+
+
+def opus_bytes(source: Path, silence: list[tuple[float, float]] = ()) -> bytes:
+    """The recording re-encoded as Opus in Ogg (24 kb/s per channel, speech quality), with the
+    ``silence`` stretches (seconds) set to zero on every channel."""
     import io
 
     import av
@@ -99,6 +113,8 @@ def opus_bytes(source: Path) -> bytes:
     import numpy as np
 
     data = np.stack(rec.channels).astype(np.float32)
+    for start, end in silence:
+        data[:, max(0, int(start * rec.sample_rate)):max(0, int(np.ceil(end * rec.sample_rate)))] = 0.0
     layout = "stereo" if len(rec.channels) == 2 else "mono"
     with av.open(buf, "w", format="ogg") as out:
         stream = out.add_stream("libopus", rate=48000, layout=layout)
@@ -191,10 +207,11 @@ def _curve(view: View, key: str, label: str) -> str:
     return "".join(parts)
 
 
-def render_html(view: View, call_dir: Path | None = None, embed_audio: bool = False) -> str:
+def render_html(view: View, call_dir: Path | None = None, embed_audio: bool = False,
+                link_original: bool = False) -> str:
     r, t = view.report, view.t
     c = r.call
-    src = audio_source(view, call_dir, embed_audio)
+    src = audio_source(view, call_dir, embed_audio, link_original)
     out = [f'<!doctype html><html lang="{view.language}"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width,initial-scale=1">',
            f"<title>{e(t['title'].format(id=c.id))}</title><style>{CSS}</style></head><body>",
@@ -202,7 +219,7 @@ def render_html(view: View, call_dir: Path | None = None, embed_audio: bool = Fa
            f'<div class="meta">{clock(c.duration_s)} · {e(t["stereo"] if c.speaker_source == "channels" else t["mono"])}'
            f" · {e(c.language)}</div>",
            f'<audio id="audio" controls preload="metadata" src="{e(src)}"></audio>' if src else
-           f'<p class="note">{e(t["no_audio"])}</p>', "</header>",
+           f'<p class="note">{e(t["no_audio_redacted"] if view.redacted else t["no_audio"])}</p>', "</header>",
            f'<p class="note">{e(t["intro"])} {e(t["redacted"] if view.redacted else t["not_redacted"])}</p>']
     if r.warnings:
         out.append(f'<div class="warn"><strong>{e(t["warnings"])}:</strong><ul>'
@@ -235,7 +252,7 @@ def render_html(view: View, call_dir: Path | None = None, embed_audio: bool = Fa
     for u in r.conversation.utterances:
         out.append(f'<li class="utt {u.speaker_role}" data-start="{u.start:.2f}" data-end="{u.end:.2f}">'
                    f'<span class="time">{clock(u.start)}</span><span class="who">{e(view.party(u.speaker_role))}:</span> '
-                   f"{e(view.clean(u.text))}</li>")
+                   f"{e(view.say(u))}</li>")
     out.append(f'</ol></section><footer class="note">coach {e(r.versions.get("coach", ""))} · '
                f'{e(r.versions.get("asr_model", ""))} · {e(c.speakers_method)}</footer>')
     out.append(f"<script>{JS}</script></body></html>")

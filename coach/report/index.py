@@ -13,7 +13,7 @@ from .model import write_atomic
 
 
 def write_index(out_dir: Path, in_dir: Path, calls: list[dict], attempted: set[str], wall_s: float,
-                settings_hash: str) -> tuple[dict, list[dict], Path]:
+                settings_hash: str, redact: bool = True) -> tuple[dict, list[dict], Path]:
     """Write ``index.json`` and ``index.html`` (atomically) for the state rows ``calls`` of this run's files.
 
     Returns the totals, the entries and the path of ``index.json``."""
@@ -34,21 +34,27 @@ def write_index(out_dir: Path, in_dir: Path, calls: list[dict], attempted: set[s
     doc = {"generated": datetime.now(timezone.utc).isoformat(timespec="seconds"), "in_dir": str(in_dir),
            "out_dir": str(out_dir), "settings_hash": settings_hash, "totals": totals, "calls": entries}
     write_atomic(out_dir / "index.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    write_atomic(out_dir / "index.html", index_html(doc))
+    write_atomic(out_dir / "index.html", index_html(doc, redact))
     return totals, entries, out_dir / "index.json"
 
 
-def index_html(doc: dict) -> str:
-    """The index page: every file with its status, reason and a link to its report. No script."""
+def index_html(doc: dict, redact: bool = True) -> str:
+    """The index page: every file with its status, reason and a link to its report. No script.
+    With ``redact``, personal data in the shown file names and reasons (a phone number in a file name)
+    is replaced by its label; the link itself is the report folder's name."""
+    from .redact import redactor
+
+    clean = redactor(redact)
     e = html.escape
+    shown = lambda s: html.escape(clean(str(s))) if s else ""  # noqa: E731
     t = doc["totals"]
     rows = []
     for c in doc["calls"]:
-        name = e(c["call_id"])
-        link = f'<a href="{e(quote(c["report"]))}">{name}</a>' if c["report"] else name
+        name = shown(c["call_id"])
+        link = f'<a href="{html.escape(quote(c["report"]))}">{name}</a>' if c["report"] else name
         dur = f'{c["duration_s"]:.0f} s' if c["duration_s"] else ""
         rows.append(f'<tr class="{e(c["status"])}"><td>{link}</td><td>{e(c["status"])}</td><td>{dur}</td>'
-                    f'<td>{e(c["error"] or "")}</td><td class="path">{e(c["path"])}</td></tr>')
+                    f'<td>{shown(c["error"] or "")}</td><td class="path">{shown(c["path"])}</td></tr>')
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>coach batch: {e(doc["in_dir"])}</title>
 <style>

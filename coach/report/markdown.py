@@ -19,7 +19,7 @@ def markdown(view: View) -> str:
              f"{clock(c.duration_s)} · {t['stereo'] if c.speaker_source == 'channels' else t['mono']} · {c.language}", "",
              f"_{t['intro']}_", "", f"_{t['redacted'] if view.redacted else t['not_redacted']}_", ""]
     if r.warnings:
-        lines += [f"**{t['warnings']}:**", ""] + [f"- {_md(w)}" for w in r.warnings] + [""]
+        lines += [f"**{t['warnings']}:**", ""] + [f"- {_md(view.clean(w))}" for w in r.warnings] + [""]
     lines += [f"## {t['moments']}", ""]
     for i, m in enumerate(r.reflection.get("moments", []), 1):
         title, question = moment_text(view, m)
@@ -35,6 +35,6 @@ def markdown(view: View) -> str:
         lines.append(f"| {_md(n.label)}{low} | {_md(n.value)} | {_md(n.meaning)} _{_md(n.how)}_ |")
     lines += ["", f"## {t['transcript']}", ""]
     for u in r.conversation.utterances:
-        lines.append(f"- `{clock(u.start)}` **{view.party(u.speaker_role)}:** {_md(view.clean(u.text))}")
+        lines.append(f"- `{clock(u.start)}` **{view.party(u.speaker_role)}:** {_md(view.say(u))}")
     lines.append("")
     return "\n".join(lines)

@@ -70,12 +70,14 @@ def _chart(values: list[float | None], labels: list[str], unit: str) -> str:
     return "".join(svg)
 
 
-def render_session(reports: list[CallReport], out_path: Path, language: str = "nl", redact: bool = True) -> str:
-    """The session page for ``reports`` (one agent's calls, in the order given)."""
-    views = [make_view(r, language, redact) for r in reports]
+def render_session(reports: list[CallReport], out_path: Path, language: str = "nl", redact: bool = True,
+                   keep_agent_name: bool = True, link_original: bool = False) -> str:
+    """The session page for ``reports`` (one agent's calls, in the order given). With redaction on, the
+    recordings are only linked when ``link_original`` (they hold the personal data the page leaves out)."""
+    views = [make_view(r, language, redact, keep_agent_name) for r in reports]
     t = T.get(language, T["nl"])
     nl = language != "en"
-    labels = [r.call.id for r in reports]
+    labels = [v.clean(r.call.id) for r, v in zip(reports, views)]
     out = [f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width,initial-scale=1">',
            f"<title>{e(t['session'])}</title><style>{CSS}{SESSION_CSS}</style></head><body>",
@@ -91,14 +93,15 @@ def render_session(reports: list[CallReport], out_path: Path, language: str = "n
         if path == ("talk_ratio", "agent"):
             values = [None if v is None else round(100 * v, 1) for v in values]
         out.append(f'<div class="trend"><h3>{e(label_nl if nl else label_en)}</h3>{_chart(values, labels, unit)}</div>')
-    sbs = " · ".join(f"{e(r.call.id)}: {e({True: t['yes'], False: t['no'], None: t['no_solution']}[r.metrics.get('summary_before_solution')])}"
-                     for r in reports)
+    sbs = " · ".join(f"{e(v.clean(r.call.id))}: {e({True: t['yes'], False: t['no'], None: t['no_solution']}[r.metrics.get('summary_before_solution')])}"
+                     for r, v in zip(reports, views))
     out.append(f'</div><p>{e("Samenvatting vóór oplossing" if nl else "Summary before solution")}: {sbs}</p></section>')
     out.append(f'<section id="moments"><h2>{e(t["moments"])}</h2>')
     for n, (r, view) in enumerate(zip(reports, views)):
         src = Path(r.call.source)
-        rel = url_path(Path(os.path.relpath(src.resolve(), out_path.resolve().parent))) if src.exists() else ""
-        out.append(f'<div class="call" id="call{n}"><h3>{e(r.call.id)} · {clock(r.call.duration_s)}</h3>')
+        rel = (url_path(Path(os.path.relpath(src.resolve(), out_path.resolve().parent)))
+               if src.exists() and (link_original or not redact) else "")
+        out.append(f'<div class="call" id="call{n}"><h3>{e(view.clean(r.call.id))} · {clock(r.call.duration_s)}</h3>')
         if rel:
             out.append(f'<audio id="audio{n}" controls preload="none" src="{e(rel)}"></audio>')
         out.append('<ol class="moments">')

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .model import CallReport
-from .redact import redactor
+from .redact import Redaction, plan
 
 LOW_ASR_CONFIDENCE = 0.6  # mean word probability below this: the words may be wrong
 
@@ -21,13 +21,16 @@ T = {
         "low": "minder zeker", "stereo": "stereo (één kanaal per partij)", "mono": "mono (sprekers herkend door diarisatie)",
         "intro": "Dit verslag is voor uw eigen reflectie: het laat momenten zien en stelt vragen. Het geeft geen cijfer "
                  "en vergelijkt u met niemand.",
-        "redacted": "Persoonsgegevens (telefoonnummers, e-mail, IBAN, postcodes, BSN) zijn in dit verslag weggelaten.",
+        "redacted": "Persoonsgegevens (namen, adressen, geboortedata, telefoon-, klant-, order- en polisnummers, "
+                    "kentekens, e-mail, IBAN, BSN, uitgesproken getallen) zijn in dit verslag weggelaten.",
         "not_redacted": "Persoonsgegevens zijn NIET weggelaten (--no-redact).",
         "how_channels": "gemeten per stereokanaal (exact)", "how_diarization": "gemeten met sprekerherkenning (diarisatie), minder exact",
         "how_words": "uit de herkende woorden", "pitch": "Toonhoogte (Hz)", "energy": "Volume (dB)",
         "legend": "Spraak · overlap · back-channel · interruptie · samenvatting (S) · oplossing (O) · stilte",
         "goal": "Mijn eigen doel voor de komende gesprekken", "session": "Reflectiesessie", "calls": "gesprekken",
-        "trend": "Uw eigen cijfers per gesprek", "no_audio": "Geen audio gekoppeld.", "yes": "ja", "no": "nee",
+        "trend": "Uw eigen cijfers per gesprek", "no_audio": "Geen audio gekoppeld.",
+        "no_audio_redacted": "Geen audio gekoppeld: de opname bevat persoonsgegevens (--embed-audio zet de audio erin "
+                             "met stilte op de weggelaten stukken; --link-original koppelt de opname zelf).", "yes": "ja", "no": "nee",
         "no_solution": "geen oplossing", "warnings": "Let op", "seconds": "s",
     },
     "en": {
@@ -37,13 +40,16 @@ T = {
         "low": "less certain", "stereo": "stereo (one channel per party)", "mono": "mono (speakers found by diarization)",
         "intro": "This report is for your own reflection: it shows moments and asks questions. It gives no score and "
                  "compares you with no one.",
-        "redacted": "Personal data (phone numbers, e-mail, IBAN, postcodes, BSN) has been left out of this report.",
+        "redacted": "Personal data (names, addresses, dates of birth, phone, customer, order and policy numbers, "
+                    "licence plates, e-mail, IBAN, BSN, numbers said as words) has been left out of this report.",
         "not_redacted": "Personal data has NOT been left out (--no-redact).",
         "how_channels": "measured per stereo channel (exact)", "how_diarization": "measured with speaker diarization, less exact",
         "how_words": "from the recognised words", "pitch": "Pitch (Hz)", "energy": "Loudness (dB)",
         "legend": "Speech · overlap · back-channel · interruption · summary (S) · solution (O) · silence",
         "goal": "My own goal for the coming calls", "session": "Reflection session", "calls": "calls",
-        "trend": "Your own numbers per call", "no_audio": "No audio linked.", "yes": "yes", "no": "no",
+        "trend": "Your own numbers per call", "no_audio": "No audio linked.",
+        "no_audio_redacted": "No audio linked: the recording holds personal data (--embed-audio puts the audio in "
+                             "with the left-out stretches silenced; --link-original links the recording itself).", "yes": "yes", "no": "no",
         "no_solution": "no solution", "warnings": "Note", "seconds": "s",
     },
 }
@@ -67,9 +73,16 @@ class View:
     t: dict
     clean: object  # str -> str: redacts personal data when enabled
     numbers: list[Number] = field(default_factory=list)
+    redaction: Redaction | None = None  # None: nothing is redacted
+    _index: dict = field(default_factory=dict)  # id(utterance) -> its index
 
     def party(self, role: str) -> str:
         return self.t.get(role, role)
+
+    def say(self, u) -> str:
+        """An utterance's text as rendered: redacted word by word (the words' own ranges)."""
+        i = self._index.get(id(u))
+        return self.redaction.text(i) if self.redaction is not None and i is not None else self.clean(u.text)
 
 
 def clock(seconds: float) -> str:
@@ -173,11 +186,16 @@ LABELS = {
 }
 
 
-def make_view(report: CallReport, language: str = "nl", redact: bool = True) -> View:
+def make_view(report: CallReport, language: str = "nl", redact: bool = True, keep_agent_name: bool = True,
+              redaction: Redaction | None = None) -> View:
     language = language if language in T else "nl"
     t = T[language]
-    return View(report=report, language=language, redacted=redact, t=t, clean=redactor(redact, language),
-                numbers=_numbers(report, language, t))
+    if redact and redaction is None:
+        redaction = plan(report.conversation, language, keep_agent_name)
+    return View(report=report, language=language, redacted=redact, t=t,
+                clean=redaction.clean if redact else (lambda s: s), numbers=_numbers(report, language, t),
+                redaction=redaction if redact else None,
+                _index={id(u): i for i, u in enumerate(report.conversation.utterances)})
 
 
 def moment_text(view: View, moment: dict) -> tuple[str, str]:
@@ -231,8 +249,14 @@ def general_questions(view: View) -> list[str]:
 def excerpt(view: View, start: float, end: float, pad: float = 1.0) -> list[tuple[str, str]]:
     """(role, text) of the utterances around a moment, redacted."""
     out = []
-    for u in view.report.conversation.utterances:
+    for i, u in enumerate(view.report.conversation.utterances):
         if u.end >= start - pad and u.start <= end + pad:
-            words = [w.text for w in u.words if w.end >= start - pad and w.start <= end + pad] or [u.text]
-            out.append((u.speaker_role, view.clean(" ".join(words))))
+            idx = [k for k, w in enumerate(u.words) if w.end >= start - pad and w.start <= end + pad]
+            r = view.redaction
+            if r is not None and idx and r.utterances[i].words:
+                out.append((u.speaker_role, r.words_text(i, idx)))
+            elif r is not None:
+                out.append((u.speaker_role, r.text(i)))
+            else:
+                out.append((u.speaker_role, " ".join(u.words[k].text.strip() for k in idx) if idx else u.text))
     return out
