@@ -356,6 +356,24 @@ def test_a_missing_full_stop_on_an_unsure_word_is_no_evidence_of_a_cut(prob, kin
     assert ov.kind == kind and ov.evidence.cut_off is (prob >= 0.5)
 
 
+@pytest.mark.parametrize("agent_in_pause", [True, False])
+def test_a_cue_then_a_pause_in_which_the_other_goes_on_is_a_backchannel_then_a_turn(agent_in_pause):
+    # the customer says "Precies." (10.0-10.4), pauses 0.3 s, then begins their own turn; when the agent
+    # speaks in that pause, the cue was a back-channel and the turn begins after the pause (the agent
+    # said only two words more: no interruption); when the agent had stopped, it is one turn from "Precies"
+    agent_end = 11.2 if agent_in_pause else 10.2
+    c = conv([("agent", 0.0, agent_end), ("customer", 10.0, 10.4), ("customer", 10.7, 14.0)],
+             [said("agent", 0.0, agent_end, CUSTOMER_1 + " " + CUSTOMER_2 + " en daarna vier weken bedenktijd."),
+              said("customer", 10.0, 10.4, "Precies."),
+              said("customer", 10.7, 14.0, "En als ik toch besluit om door te werken?")])
+    found = analyse(c)
+    bcs = of_type(found, "backchannel")
+    assert [(b.by, b.start) for b in bcs] == ([("customer", 10.0)] if agent_in_pause else [])
+    assert of_type(found, "interruption") == []
+    starts = sorted(x.start for x in contributions(c, load_lexicon("", "nl"))["customer"])
+    assert starts == ([10.0, 10.7] if agent_in_pause else [10.0])
+
+
 def test_cut_mid_sentence_is_a_competitive_interruption():
     # the customer starts 1.2 s before the agent stops, mid-sentence; the agent's last words end without a
     # full stop while the rest of their transcript is punctuated: cut off

@@ -131,6 +131,30 @@ def test_dev_scripts_retime_without_problems():
     assert 0.2 <= early / changes <= 0.6
 
 
+@pytest.mark.skipif(not (mc.SHARED_DEV_CALLS and Path(mc.SHARED_DEV_CALLS, "scripts").is_dir()),
+                    reason="shared dev scripts not present")
+def test_a_placed_backchannel_is_followed_by_the_other_going_on():
+    # a cue after which its own speaker keeps the floor is the start of a turn, not a back-channel: the
+    # other party speaks for at least BC_GOES_ON_S after it before the back-channeller speaks again
+    placed = 0
+    for p in sorted(Path(mc.SHARED_DEV_CALLS, "scripts").glob("*.json")):
+        sc = mc.load_script(str(p))
+        for seed in (1, 2, 3):
+            U = mc.plan(sc, mc.estimate_durations(sc), "ifadv", seed)
+            for u in (u for u in U if u.get("timing") == "ifadv_backchannel"):
+                placed += 1
+                mine = [w for w in U if w["speaker"] == u["speaker"] and w["start"] > u["start"]]
+                theirs_after = [w for w in U if w["speaker"] != u["speaker"] and w["end"] > u["end"]
+                                and w["start"] < u["end"] + 1.5]
+                assert theirs_after, (sc["id"], u["id"])
+                if mine:
+                    nxt = min(mine, key=lambda w: w["start"])
+                    assert nxt["start"] >= u["end"] + mc.BC_GOES_ON_S - 1e-3, (sc["id"], u["id"])
+                    assert any(max(w["start"], u["end"]) + mc.BC_GOES_ON_S - 1e-3 <= min(w["end"], nxt["start"])
+                               for w in theirs_after), (sc["id"], u["id"])
+    assert placed > 20
+
+
 def test_split():
     assert call_split("d01_telecom_esim") == "tune" and call_split("d15_x") == "tune"
     assert call_split("d16_belasting") == "heldout" and call_split("d30_autolease") == "heldout"

@@ -83,16 +83,32 @@ def other(role: str) -> str:
     return "customer" if role == "agent" else "agent"
 
 
-def contributions(conv: Conversation) -> dict[str, list[Contribution]]:
-    """Each role's speech regions joined over short pauses, with the words spoken in them."""
+def _words_in(words: list[Word], s: float, e: float) -> tuple[Word, ...]:
+    return tuple(w for w in words if w.end > s and w.start < e
+                 and (w.start + w.end) / 2 >= s - 0.05 and (w.start + w.end) / 2 <= e + 0.05)
+
+
+def contributions(conv: Conversation, lex: Lexicon | None = None, fuzzy: float = 1.0) -> dict[str, list[Contribution]]:
+    """Each role's speech regions joined over pauses shorter than ``JOIN_GAP_S``, with the words spoken
+    in them. With ``lex``: not joined after a region of cue words only ("ja", "precies", "hm-hm") when
+    the other party speaks in the pause (at least ``MIN_TIMING_ONLY_S`` of it): they went on after the
+    cue, so it was a back-channel, and the speaker's own turn begins after the pause."""
     out: dict[str, list[Contribution]] = {}
     for role in ROLES:
-        regions = merge_regions([(t.start, t.end) for t in conv.turns_of(role)], min_gap=JOIN_GAP_S)
         words = [w for u in conv.utterances_of(role) for w in u.words]
-        out[role] = [Contribution(role, s, e, tuple(w for w in words if w.end > s and w.start < e
-                                                   and (w.start + w.end) / 2 >= s - 0.05
-                                                   and (w.start + w.end) / 2 <= e + 0.05))
-                     for s, e in regions]
+        them = merge_regions([(t.start, t.end) for t in conv.turns_of(other(role))])
+        merged: list[list[float]] = []
+        for s, e in merge_regions([(t.start, t.end) for t in conv.turns_of(role)]):
+            if merged and s - merged[-1][1] < JOIN_GAP_S:
+                heard = sum(max(0.0, min(b, s) - max(a, merged[-1][1])) for a, b in them)  # theirs in the pause
+                cue_then_other = (lex is not None and heard >= MIN_TIMING_ONLY_S and
+                                  _is_cue_only(Contribution(role, merged[-1][0], merged[-1][1],
+                                                            _words_in(words, *merged[-1])), lex, fuzzy)[0])
+                if not cue_then_other:
+                    merged[-1][1] = max(merged[-1][1], e)
+                    continue
+            merged.append([s, e])
+        out[role] = [Contribution(role, s, e, _words_in(words, s, e)) for s, e in merged]
     return out
 
 
@@ -177,7 +193,7 @@ def classify_backchannel(c: Contribution, conv_parts: dict[str, list[Contributio
 
 
 def overlaps_and_backchannels(conv: Conversation, opts: AnalysisOptions, lex: Lexicon) -> Findings:
-    parts = contributions(conv)
+    parts = contributions(conv, lex, opts.fuzzy_match)
     events: list[Event] = []
     backchannel_at: dict[tuple[str, float], Backchannel] = {}
     source_factor = 1.0 if conv.speaker_source == "channels" else 0.8  # diarized regions are less exact

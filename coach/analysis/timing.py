@@ -36,7 +36,7 @@ def turn_taking(conv: Conversation, opts: AnalysisOptions, lex: Lexicon) -> Find
     """
     from .overlaps import classify_backchannel, contributions
 
-    parts = contributions(conv)
+    parts = contributions(conv, lex, opts.fuzzy_match)
     floor = sorted((c for r in ROLES for c in parts[r] if classify_backchannel(c, parts, opts, lex) is None),
                    key=lambda c: c.start)
     # runs of one party holding the floor: (role, start, end)
