@@ -497,6 +497,9 @@ def evaluate(
     seed: Annotated[int, typer.Option("--seed", help="real-timing: seed of the IFADV timing.")] = 1,
     reuse: Annotated[bool, typer.Option("--reuse", help="Score an existing OUT/<set>/<call>/analysis.json instead "
                                         "of analysing again.")] = False,
+    calls_dir: Annotated[Optional[Path], typer.Option("--calls", help="Score the calls of this folder instead of "
+                                                      "--set: stereo16k/<id>.flac with truth/<id>.truth.json (as "
+                                                      "the dev calls and tests/data/real_timing).")] = None,
 ) -> None:
     """Interruptions, back-channels and early starts against ground truth, per call and in total: interruption precision / recall, false interruptions per minute, back-channel precision / recall, truth early starts (turn-end overlaps) called interruptions.
 
@@ -509,6 +512,12 @@ def evaluate(
     sets = ["samples", "dev", "real-timing"] if eval_set is EvalSet.all else [eval_set.value]
     try:
         files: dict[str, list[Path]] = {}
+        if calls_dir is not None:
+            found = sorted((calls_dir / "stereo16k").glob("*.flac"))
+            if not found:
+                raise FileNotFoundError(f"{calls_dir}: no calls found (expected stereo16k/<id>.flac)")
+            files[calls_dir.resolve().name] = found
+            sets = []
         for name in sets:
             if name == "samples":
                 files[name] = [p for p in sample_calls() if p.with_suffix(".json").is_file()]
@@ -530,7 +539,8 @@ def evaluate(
         err.print(f"evaluate: {name}: {len(calls)} calls -> {out_dir / name}", highlight=False)
         res = evaluate_folder(calls, out_dir / name, truth_path_for, reuse=reuse)
         result["sets"][name] = res
-        table = Table(title=f"{name} ({split.value if name != 'samples' else 'all'})", show_lines=False)
+        scope = "all" if name == "samples" or calls_dir is not None else split.value
+        table = Table(title=f"{name} ({scope})", show_lines=False)
         for col in ("call", "min", "int TP", "int FP", "int miss", "int P", "int R", "false int/min",
                     "early->int", "bc P", "bc R", "bc TP/pred/exp"):
             table.add_column(col, justify="left" if col == "call" else "right")
