@@ -265,11 +265,10 @@ def excerpt(view: View, start: float, end: float, pad: float = 1.0) -> list[tupl
 
 
 def roles_line(view: "View") -> str:
-    """How the roles were decided, for the report's header: the method (which cues decided) and,
-    when the cues decided, how sure. Empty for reports without a method."""
+    """How the roles were decided, for the report's header: which cues decided and how sure.
+    Empty when the agent channel was configured, and for reports without a method."""
     c = view.report.call
-    if not c.roles_method:
-        return ""
-    sure = (f" ({view.t['roles_sure'].format(p=c.roles_confidence)})"
-            if c.roles_confidence is not None and not c.roles_method.startswith("configured") else "")
+    if not c.roles_method or c.roles_method.startswith("configured"):
+        return ""  # the user's setting: nothing to weigh (a disagreeing cue is a warning)
+    sure = f" ({view.t['roles_sure'].format(p=c.roles_confidence)})" if c.roles_confidence is not None else ""
     return f"{view.t['roles']}{sure}: {view.clean(c.roles_method)}"

@@ -20,7 +20,8 @@ commitment             +0.4    4    explains procedures, commits to actions ("ik
 outbound_intro         +2.5    1    calls the other ("ik bel u namens", "I'm calling from")
 customer_request       -1.2    2    states a reason for calling, asks for help ("ik bel over",
                                     "kunt u mij helpen")
-address_words          +1.5    -    says "uw" more than "mijn" ("your" / "my"): (uw - mijn) / (uw + mijn + 2)
+address_words          +1.5    -    speaks about the other more than about themself: (a - o) / (a + o + 2),
+                                    a: "u", "uw" ("your"), o: "ik", "mijn" ("my"); single words
 phone_answer           -1.0    1    opens the call with a bare answer ("Hallo?", "Met Jansen."):
                                     the one called, in an outbound call the customer
 spoke_first            +0.4    1    speaks first without a bare answer (inbound: the agent answers)
@@ -231,7 +232,7 @@ def _softmax(scores: dict[str, float]) -> dict[str, float]:
 
 
 LABELS = {c.name: c.label for c in CUES} | {
-    "address_words": "says 'your' more than 'my'", "phone_answer": "answers the phone ('Hallo?')",
+    "address_words": "speaks of 'u/uw' more than 'ik/mijn'", "phone_answer": "answers the phone ('Hallo?')",
     "spoke_first": "spoke first",
 }
 
