@@ -10,6 +10,8 @@ content hash. Every later run only re-assigns roles and scores them with
     .venv/bin/python scripts/role_eval.py --cache reports/role_cache \\
         coach/samples/*.flac /work/shared/data/dev_calls/tel8k/*.wav
 
+Before/after a change of the rule: ``--coach-from DIR`` imports coach from another copy (same cache).
+
 Truth: ``X.json`` next to ``X.flac`` (the samples), or ``../truth/X.truth.json`` (the dev calls).
 Stereo calls are scored with ``agent_channel = auto`` (the role model decides), unless
 ``--configured`` is given. Prints one row per call and the mean per group (tune d01-d15 /
@@ -109,7 +111,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--configured", action="store_true", help="stereo: the agent channel from the truth")
     ap.add_argument("--json", type=Path, help="write the rows here")
     ap.add_argument("-v", "--verbose", action="store_true", help="print the role method too")
+    ap.add_argument("--coach-from", type=Path, help="import coach from this folder instead (e.g. the rule before a "
+                    "change: git archive main coach | tar -x -C /tmp/base; --coach-from /tmp/base)")
     args = ap.parse_args(argv)
+    if args.coach_from:
+        # the editable install's finder would win over sys.path: drop it, put the other copy first
+        sys.meta_path = [f for f in sys.meta_path if "editable" not in repr(f).lower()
+                         and "editable" not in type(f).__module__.lower()]
+        sys.path.insert(0, str(args.coach_from.resolve()))
+        import coach.speakers.roles as roles_module
+
+        assert roles_module.__file__.startswith(str(args.coach_from.resolve())), roles_module.__file__
     rows = []
     for audio in args.audio:
         tp = truth_for(audio)
