@@ -98,8 +98,8 @@ def score(data: dict, truth: list[dict], agent_channel: str, language: str):
 
 def group_of(name: str) -> str:
     m = re.match(r"d(\d\d)_", name)
-    if not m:
-        return "samples"
+    if not m:  # the samples, and copies of them named <stem>_m16 (16 kHz mono mix) / <stem>_t8 (8 kHz mu-law)
+        return {"_m16": "samples mono16k", "_t8": "samples tel8k"}.get(name[name.rfind("_"):], "samples")
     return "tune d01-d15" if int(m.group(1)) <= 15 else "held-out d16-d30"
 
 
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{audio.stem:40s} ch={data['channels']} correct={att.correct:.3f} conf={c}"
               + (f"  {roles.method}" if args.verbose else ""))
     print()
-    for g in ("samples", "tune d01-d15", "held-out d16-d30"):
+    for g in ("samples", "samples mono16k", "samples tel8k", "tune d01-d15", "held-out d16-d30"):
         rs = [r for r in rows if r["group"] == g]
         if rs:
             mean = sum(r["correct"] for r in rs) / len(rs)
