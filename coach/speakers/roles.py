@@ -66,7 +66,7 @@ CUES = (
     Cue("outbound_intro", 2.5, 1, True, "calls on behalf of an organisation"),
     Cue("customer_request", -1.2, 2, False, "states a reason for calling"),
 )
-ADDRESS_WEIGHT = 1.5  # (uw - mijn) / (uw + mijn + 2), in -1..1
+ADDRESS_WEIGHT = 1.5  # times (a - o) / (a + o + 2), in -1..1: a "u"/"uw", o "ik"/"mijn" ([role_address_words] / [role_own_words])
 PHONE_ANSWER_WEIGHT = -1.0
 SPOKE_FIRST_WEIGHT = 0.4
 PHONE_ANSWER_MAX_TOKENS = 3
