@@ -165,3 +165,22 @@ def test_three_clusters_one_agent():
          "SPEAKER_02": ()}
     r = assign_roles(t, w, RoleOptions())
     assert r.mapping == {A: "agent", B: "customer", "SPEAKER_02": "customer"}
+
+
+def test_a_team_lexicon_without_role_lists_uses_the_packaged_ones_and_its_own_where_given():
+    from coach.analysis.lexicon import Lexicon
+
+    t, w = call("Goedemiddag, gemeente Utrecht, vertel het maar.", "Hallo, ik bel over mijn paspoort.")
+    team = Lexicon("team", {"backchannel": ("ja",)})  # a team's own file with no [role_*] lists
+    r = assign_roles(t, w, RoleOptions(), lexicon=team)
+    assert "customer_request" in cues_of(r, B) and "service_question" not in cues_of(r, A)
+    own = Lexicon("team", {"role_service_question": ("vertel het maar",)})
+    r = assign_roles(t, w, RoleOptions(), lexicon=own)
+    assert "service_question" in cues_of(r, A) and r.agent == A
+
+
+def test_stereo_auto_without_cues_warns_and_names_the_setting():
+    t = turns("channels", ("left", "right"), [("left", 0.4, 2.0), ("right", 2.5, 5.0)])
+    w = {"left": words("nou goedemorgen dan", 0.4), "right": words("ja goed", 2.5)}
+    r = assign_roles(t, w, RoleOptions(agent_channel="auto"))
+    assert r.confidence < 0.8 and "--agent-channel" in r.warnings[0]
