@@ -7,7 +7,7 @@ segmentation-3.0 + CAM++):
 * ``baseline``: what a WhisperX user does on a CPU, written here: mix to mono, faster-whisper with
   its default decoding (beam 5, no VAD filter, word timestamps), then pyannote diarization of the
   mix while the Whisper model stays loaded, each word to the speaker turn it overlaps most.
-  Roles come from coach's own rule (greeting phrases, else who spoke first), so the comparison is
+  Roles come from coach's own rule (the role cues of coach/speakers/roles.py), so the comparison is
   about speech, speakers and words, not about role naming.
 * ``bare``: faster-whisper alone on the mono mix, default decoding: the work any pipeline must do.
 

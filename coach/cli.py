@@ -50,8 +50,8 @@ class AgentChannel(str, Enum):
 
 AgentChannelOpt = Annotated[Optional[AgentChannel], typer.Option(
     "--agent-channel", case_sensitive=False,
-    help="Stereo: which channel is the agent (default: left). 'auto' decides from greeting phrases, then who "
-         "speaks first (always so for mono calls).")]
+    help="Stereo: which channel is the agent (default: left). 'auto' decides from role cues (introduction with "
+         "an organisation, service question, asking for details, ...) with a confidence (always so for mono calls).")]
 SpeakersOpt = Annotated[Optional[int], typer.Option(
     "--speakers", min=1, max=10, help="Mono: number of speakers to find (default: 2).")]
 ModelOpt = Annotated[Optional[str], typer.Option(

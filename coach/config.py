@@ -118,17 +118,22 @@ class AsrOptions:
 class RoleOptions:
     """Which party is the agent.
 
-    agent_channel: ``left`` / ``right`` for stereo, or ``auto``: the speaker who uses greeting
-    phrases early in the call, else the one who speaks first. Mono calls always use ``auto``.
+    agent_channel: ``left`` / ``right`` for stereo (always wins), or ``auto``: the speaker whose
+        words score highest on the role cues (``coach/speakers/roles.py``: self-introduction with an
+        organisation, the service question, asking for details, commitments, an outbound opening,
+        who spoke first as a weak cue...). Mono calls always use ``auto``.
+    greetings: extra phrases (besides the lexicon's ``[role_*]`` lists) that count as a
+        self-introduction in the first ``window_s`` seconds.
+    min_confidence: below this probability that the agent is right, the report warns that the
+        roles may be swapped.
+    fuzzy_match: token similarity (0-1) for cue phrases misheard by ASR.
     """
 
     agent_channel: str = "left"
-    greetings: tuple[str, ...] = (
-        "u spreekt met", "je spreekt met", "spreekt u met", "waarmee kan ik u helpen", "waarmee kan ik je helpen",
-        "wat kan ik voor u doen", "wat kan ik voor je doen", "klantenservice", "hoe kan ik u helpen",
-        "welkom bij", "met wie spreek ik",
-    )
+    greetings: tuple[str, ...] = ()
     window_s: float = 30.0
+    min_confidence: float = 0.8
+    fuzzy_match: float = 0.75
 
 
 @dataclass(frozen=True)

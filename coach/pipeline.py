@@ -150,7 +150,9 @@ def _analyze_file(path: str | Path, options: AnalyzeOptions | None, call_id: str
                                              options.analysis.fuzzy_match, options.utterance_gap_s)
         if ivr and not turns.turns:
             raise NoSpeechError(f"only an IVR menu ({ivr.end - ivr.start:.0f} s), no conversation to analyse", path)
-        roles = assign_roles(turns, transcript.words, options.roles)
+        role_language = transcript.language or language
+        roles = assign_roles(turns, transcript.words, options.roles,
+                             load_lexicon(options.lexicon, role_language) if options.lexicon else None, role_language)
 
     with stage("analysis", "analysis_s"):
         from dataclasses import replace
@@ -177,7 +179,8 @@ def _analyze_file(path: str | Path, options: AnalyzeOptions | None, call_id: str
         id=call_id or safe_call_id(path), source=str(path), sha256=rec.sha256, duration_s=rec.duration,
         channels=rec.num_channels, speaker_source=turns.source, agent=roles.agent,
         language=transcript.language or options.asr.language, codec=rec.codec,
-        original_sample_rate=rec.original_sample_rate, roles_method=roles.method, speakers_method=turns.method)
+        original_sample_rate=rec.original_sample_rate, roles_method=roles.method, speakers_method=turns.method,
+        roles_confidence=roles.confidence, roles_cues=list(roles.cues))
     versions = {
         "coach": __version__, "asr_model": transcript.model,
         "diarization": turns.method if turns.source == "diarization" else "none (one party per stereo channel)",

@@ -55,7 +55,11 @@ def test_mono_roles_are_right_for_85_percent_of_speech(mono_report):
     r = mono_report
     assert r.call.speaker_source == "diarization" and r.call.channels == 1
     assert r.call.agent and r.call.agent.startswith("SPEAKER_")
-    assert "greeting" in r.call.roles_method
+    # roles from cues, with a confidence: the agent introduces the organisation and offers help
+    assert r.call.roles_method.startswith(f"auto: {r.call.agent} is the agent") and r.call.roles_confidence >= 0.9
+    agent_cues = {c["cue"] for c in r.call.roles_cues if c["speaker"] == r.call.agent}
+    assert {"service_question", "org_intro"} <= agent_cues, r.call.roles_cues
+    assert not any("uncertain" in w for w in r.warnings)
     att = role_attribution(r.conversation, truth(MONO))
     assert att.correct >= 0.85, att
     first = r.conversation.utterances[0]

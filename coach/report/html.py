@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from ..analysis.events import DeadAir, Overlap
-from .view import View, clock, excerpt, general_questions, how_recognised, moment_text
+from .view import View, clock, excerpt, general_questions, how_recognised, moment_text, roles_line
 
 COLORS = {"agent": "#2563eb", "customer": "#d97706"}
 
@@ -226,6 +226,8 @@ def render_html(view: View, call_dir: Path | None = None, embed_audio: bool = Fa
            f'<audio id="audio" controls preload="metadata" src="{e(src)}"></audio>' if src else
            f'<p class="note">{e(t["no_audio_redacted"] if view.redacted else t["no_audio"])}</p>', "</header>",
            f'<p class="note">{e(t["intro"])} {e(t["redacted"] if view.redacted else t["not_redacted"])}</p>']
+    if roles_line(view):
+        out.append(f'<p class="note roles">{e(roles_line(view))}</p>')
     if r.warnings:
         out.append(f'<div class="warn"><strong>{e(t["warnings"])}:</strong><ul>'
                    + "".join(f"<li>{e(view.clean(w))}</li>" for w in r.warnings) + "</ul></div>")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .view import View, clock, excerpt, general_questions, how_recognised, moment_text
+from .view import View, clock, excerpt, general_questions, how_recognised, moment_text, roles_line
 
 
 def _md(text: str) -> str:
@@ -18,6 +18,8 @@ def markdown(view: View) -> str:
     lines = [f"# {_md(t['title'].format(id=c.id))}", "",
              f"{clock(c.duration_s)} · {t['stereo'] if c.speaker_source == 'channels' else t['mono']} · {c.language}", "",
              f"_{t['intro']}_", "", f"_{t['redacted'] if view.redacted else t['not_redacted']}_", ""]
+    if roles_line(view):
+        lines += [f"_{_md(roles_line(view))}_", ""]
     if r.warnings:
         lines += [f"**{t['warnings']}:**", ""] + [f"- {_md(view.clean(w))}" for w in r.warnings] + [""]
     lines += [f"## {t['moments']}", ""]

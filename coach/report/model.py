@@ -33,6 +33,8 @@ class CallInfo:
     original_sample_rate: int = 0
     roles_method: str = ""
     speakers_method: str = ""
+    roles_confidence: float | None = None  # probability that the agent is the right speaker (coach.speakers.roles)
+    roles_cues: list = field(default_factory=list)  # the role cues found per speaker, with their weights
 
     def to_dict(self) -> dict:
         return dict(self.__dict__, duration_s=round(self.duration_s, 3))

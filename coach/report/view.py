@@ -32,6 +32,7 @@ T = {
         "no_audio_redacted": "Geen audio gekoppeld: de opname bevat persoonsgegevens (--embed-audio zet de audio erin "
                              "met stilte op de weggelaten stukken; --link-original koppelt de opname zelf).", "no_audio_session": "Audio niet gekoppeld: redactie staat aan; gebruik --link-original om de opnames af te spelen.", "yes": "ja", "no": "nee",
         "no_solution": "geen oplossing", "warnings": "Let op", "seconds": "s",
+        "roles": "Wie is de agent", "roles_sure": "{p:.0%} zeker",
     },
     "en": {
         "title": "Looking back on call {id}", "agent": "Agent", "customer": "Customer", "moments": "Moments to listen back to",
@@ -51,6 +52,7 @@ T = {
         "no_audio_redacted": "No audio linked: the recording holds personal data (--embed-audio puts the audio in "
                              "with the left-out stretches silenced; --link-original links the recording itself).", "no_audio_session": "Audio not linked: redaction is on; use --link-original to play the recordings.", "yes": "yes", "no": "no",
         "no_solution": "no solution", "warnings": "Note", "seconds": "s",
+        "roles": "Who is the agent", "roles_sure": "{p:.0%} sure",
     },
 }
 
@@ -260,3 +262,13 @@ def excerpt(view: View, start: float, end: float, pad: float = 1.0) -> list[tupl
             else:
                 out.append((u.speaker_role, " ".join(u.words[k].text.strip() for k in idx) if idx else u.text))
     return out
+
+
+def roles_line(view: "View") -> str:
+    """How the roles were decided, for the report's header: which cues decided and how sure.
+    Empty when the agent channel was configured, and for reports without a method."""
+    c = view.report.call
+    if not c.roles_method or c.roles_method.startswith("configured"):
+        return ""  # the user's setting: nothing to weigh (a disagreeing cue is a warning)
+    sure = f" ({view.t['roles_sure'].format(p=c.roles_confidence)})" if c.roles_confidence is not None else ""
+    return f"{view.t['roles']}{sure}: {view.clean(c.roles_method)}"
