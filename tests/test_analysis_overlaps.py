@@ -434,17 +434,19 @@ def test_the_interrupter_breaking_off_is_butting_in_a_whole_remark_is_not():
     assert of_type(found, "interruption") == []
 
 
-def test_a_reply_after_a_short_pause_is_no_going_on():
+@pytest.mark.parametrize("customer_regions", [[(0.0, 4.0), (4.3, 8.0)], [(0.0, 8.0)]])
+def test_a_reply_after_a_short_pause_is_no_going_on(customer_regions):
     # the customer ends a sentence at 4.0 s, the agent asks from 3.2 s, the customer answers from 4.3 s, before
-    # the question ends (their regions join over the 0.3 s pause): the customer stopped at 4.0, did not go on
-    c = conv([("customer", 0.0, 4.0), ("agent", 3.2, 5.5), ("customer", 4.3, 8.0)],
+    # the question ends (their regions join over the 0.3 s pause, or VAD ran over it and only the words
+    # show it): the customer stopped at 4.0, did not go on
+    c = conv([("customer", *r) for r in customer_regions] + [("agent", 3.2, 5.5)],
              [said("customer", 0.0, 4.0, "Fijn, dan zorg ik dat ik thuis ben."),
               said("agent", 3.2, 5.5, "Zijn er nog dingen waar u mee zit?"),
               said("customer", 4.3, 8.0, "Nee, ik ben al een stuk geruster.")])
     found = analyse(c)
     (ov,) = of_type(found, "overlap")
     assert ov.by == "agent" and ov.kind == "turn_end"
-    assert ov.evidence.stopped_within_s == 0.8 and ov.evidence.words_after == 1
+    assert ov.evidence.stopped_within_s == pytest.approx(0.8, abs=0.03) and ov.evidence.words_after == 1
     assert of_type(found, "interruption") == []
 
 

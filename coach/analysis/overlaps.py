@@ -60,6 +60,7 @@ END_OF_SPEECH_S = 0.3  # a voice's "end": its last this many seconds of voiced f
 END_REFERENCE_S = 1.5  # ... against the this many seconds of voiced frames before them
 MIN_VOICED_FRAMES = 3  # fewer voiced frames in either stretch: no pitch evidence (None)
 ONSET_MAX_S = 0.3  # the new speaker's first word, if this soon after their region's start, marks their start
+WORD_PAUSE_S = 0.3  # a gap between two words this long after a sentence end is a pause (regions may run over it)
 ENDED_TOLERANCE_S = 0.1  # the other "stopped" when their region ends no later than this after the new speaker's
 
 
@@ -303,7 +304,8 @@ def overlap_evidence(conv: Conversation, host: Contribution, c: Contribution, pu
     # where the other's speech stopped: the end of their contribution; or, when they were silent at the
     # end of the new speaker's contribution (a reply after a pause shorter than JOIN_GAP_S joined their
     # regions), the end of their last speech region before that; or the end of their speech region at
-    # t0 when it ended a sentence before the new speaker's end (they paused and then started anew)
+    # t0 when it ended a sentence before the new speaker's end (they paused and then started anew), or
+    # the end of such a sentence followed by a pause of WORD_PAUSE_S in their words
     stop = host.end
     if host.end > c.end + ENDED_TOLERANCE_S:
         regions = merge_regions([(t.start, t.end) for t in conv.turns_of(host.role)
@@ -314,6 +316,10 @@ def overlap_evidence(conv: Conversation, host: Contribution, c: Contribution, pu
             stop = max((e for s, e in regions if s < c.end and e > t0), default=host.end)
         elif at_t0 is not None and at_t0[1] < c.end and said and _ends_sentence(max(said, key=lambda w: w.start)):
             stop = at_t0[1]  # they ended a sentence and paused; what they said next was a new start
+        else:  # the same pause seen in the words, where the speech regions ran on over it
+            ws = sorted(host.words, key=lambda w: w.start)
+            stop = next((w.end for w, nxt in zip(ws, ws[1:]) if w.end > t0 and w.end < c.end
+                         and _ends_sentence(w) and nxt.start - w.end >= WORD_PAUSE_S), stop)
     words = sorted((w for w in host.words if w.start < stop), key=lambda w: w.start)
     before = [w for w in words if w.start < t0]
     after = [w for w in words if w.start >= t0]
