@@ -316,9 +316,9 @@ def overlap_evidence(conv: Conversation, host: Contribution, c: Contribution, pu
             stop = max((e for s, e in regions if s < c.end and e > t0), default=host.end)
         elif at_t0 is not None and at_t0[1] < c.end and said and _ends_sentence(max(said, key=lambda w: w.start)):
             stop = at_t0[1]  # they ended a sentence and paused; what they said next was a new start
-        else:  # the same pause seen in the words, where the speech regions ran on over it
+        else:  # the same pause seen in the words (inside the new speaker's speech), where the regions ran over it
             ws = sorted(host.words, key=lambda w: w.start)
-            stop = next((w.end for w, nxt in zip(ws, ws[1:]) if w.end > t0 and w.end < c.end
+            stop = next((w.end for w, nxt in zip(ws, ws[1:]) if t0 < w.end and nxt.start < c.end
                          and _ends_sentence(w) and nxt.start - w.end >= WORD_PAUSE_S), stop)
     words = sorted((w for w in host.words if w.start < stop), key=lambda w: w.start)
     before = [w for w in words if w.start < t0]
