@@ -481,6 +481,48 @@ class EvalSplit(str, Enum):
     all = "all"
 
 
+class EvalWhat(str, Enum):
+    overlaps = "overlaps"
+    language = "language"
+    all = "all"
+
+
+def _language_table(name: str, split: str, res: dict, console) -> dict:
+    """Score the language observations of one evaluated set (``evaluate_folder``'s result) and print them:
+    summary / solution / ... P, R per call and pooled, and summary_before_solution expected vs found."""
+    from .devset import truth_path_for
+    from .evaluate import LANGUAGE_KINDS, evaluate_language
+
+    calls = [(r["call"], Path(r["analysis"]), truth_path_for(r["audio"])) for r in res["calls"] if "analysis" in r]
+    calls = [c for c in calls if c[2].name.endswith(".truth.json")]  # the samples' truth has no language labels
+    if not calls:
+        return {}
+    lang = evaluate_language(calls)
+    kinds = list(LANGUAGE_KINDS)
+    table = Table(title=f"{name} ({split}): language observations (TP/pred/exp)", show_lines=False)
+    for col in ("call", *kinds, "sbs expected", "sbs found"):
+        table.add_column(col, justify="left" if col == "call" else "right")
+
+    def cell(d: dict) -> str:
+        return f"{d['true_positives']}/{d['predicted']}/{d['expected']}"
+
+    yes = {True: "yes", False: "no", None: "-"}
+    for r in lang["calls"]:
+        sb = r["summary_before_solution"]
+        table.add_row(escape(r["call"]), *(cell(r[k]) for k in kinds), yes[sb["expected"]],
+                      ("" if sb["right"] else "[red]") + yes[sb["found"]] + ("" if sb["right"] else "[/]"))
+    t = lang["totals"]
+    table.add_row("[bold]total[/]", *(cell(t[k]) for k in kinds), "", "")
+    table.add_row("[bold]P / R / F1[/]", *(f"{t[k]['precision']:.2f}/{t[k]['recall']:.2f}/{t[k]['f1']:.2f}"
+                                           for k in kinds), "", "")
+    console.print(table)
+    sb = t["summary_before_solution"]
+    console.print(f"{name} ({split}): summary_before_solution right on {sb['right']} of {sb['of']} calls "
+                  f"(true {sb['true']}, false {sb['false']}, null {sb['none']}); false solutions on agreement "
+                  f"lines: {t['solution_fp_on_agreement']}", highlight=False)
+    return lang
+
+
 @app.command()
 def evaluate(
     eval_set: Annotated[EvalSet, typer.Option("--set", help="samples (coach/samples), dev (the shared dev calls, "
@@ -497,6 +539,10 @@ def evaluate(
     seed: Annotated[int, typer.Option("--seed", help="real-timing: seed of the IFADV timing.")] = 1,
     reuse: Annotated[bool, typer.Option("--reuse", help="Score an existing OUT/<set>/<call>/analysis.json instead "
                                         "of analysing again.")] = False,
+    what: Annotated[EvalWhat, typer.Option("--what", help="overlaps (interruptions, back-channels), language "
+                                           "(summary, solution, summary_before_solution, questions, empathy, "
+                                           "closing check, door-closing; made anew from each stored transcript "
+                                           "by the current rules), or all.")] = EvalWhat.overlaps,
 ) -> None:
     """Interruptions, back-channels and early starts against ground truth, per call and in total: interruption precision / recall, false interruptions per minute, back-channel precision / recall, truth early starts (turn-end overlaps) called interruptions.
 
@@ -551,7 +597,10 @@ def evaluate(
                       str(i["misses"]), pct(i["precision"]), pct(i["recall"]), f"{t['false_interruptions_per_min']:.2f}",
                       f"{t['early_starts']['called_interruption']}/{t['early_starts']['n']}", pct(b["precision"]),
                       pct(b["recall"]), f"{b['true_positives']}/{b['predicted']}/{b['expected']}")
-        console.print(table)
+        if what is not EvalWhat.language:
+            console.print(table)
+        if what is not EvalWhat.overlaps and name != "samples":
+            res["language"] = _language_table(name, split.value, res, console)
         all_rows += res["calls"]
     if len(files) > 1:
         from .evaluate import EventScore
