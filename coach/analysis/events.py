@@ -216,12 +216,15 @@ class Confirmation(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class Solution(Event):
-    """The agent proposes a solution or commits to an action."""
+    """The agent proposes a solution or commits to an action; ``rule``: the class of phrasing that
+    found it (``coach.analysis.clauses``: commit, future, done, dropped_subject, receive, offer,
+    instruction, visit)."""
 
     type: str = "solution"
     phrase: str | None = None
+    rule: str | None = None
 
-    KEYS: ClassVar[tuple[str, ...]] = ("type", "by", "start", "end", "text", "phrase", "confidence")
+    KEYS: ClassVar[tuple[str, ...]] = ("type", "by", "start", "end", "text", "phrase", "rule", "confidence")
 
 
 @dataclass(frozen=True, kw_only=True)
