@@ -105,9 +105,11 @@ class Grammar:
         """Whether a token is a form of an acting verb (``solution_verbs``), also as a separable verb
         with one of ``particles`` ("vraag" + "aan" -> "aanvragen")."""
         lemmas = verb_lemmas(token, self.language)
+        if any(p + l in self.acting for l in lemmas for p in particles):
+            return True  # "vraag ... aan": "aanvragen" acts, though "vragen" does not
         if lemmas & self.not_acting or any(p + l in self.not_acting for l in lemmas for p in particles):
             return False
-        return bool(lemmas & self.acting) or any(p + l in self.acting for l in lemmas for p in particles)
+        return bool(lemmas & self.acting)
 
     def inert(self, token: str) -> bool:
         """A looking, asking or knowing verb ("kijken", "gehad", "begrepen"): no action."""

@@ -98,11 +98,14 @@ def summary_and_solution(conv: Conversation, opts: AnalysisOptions, lex: Lexicon
         tag = [m for m in find_phrases(s.toks[-4:], lex.get("summary_tag"), opts.fuzzy_match)
                if m.end == len(s.toks[-4:]) and len(s.toks) > m.end - m.start]
         lead: list[Sentence] = []
-        if tag and not enough:
+        if tag:
             # a restatement over several sentences that ends in the tag ("Het water heeft ... beschadigd.
-            # De lekkage is gestopt, toch?"): the agent's sentences right before, with no summary or
-            # solution in them, count with it
-            lead = _lead_in(sents, i, summaries, solutions)
+            # De lekkage is gestopt, toch?"): the agent's sentences right before that repeat the
+            # customer's words, with no summary or solution in them, count with it
+            for x in reversed(_lead_in(sents, i, summaries, solutions)):
+                if not customer.shared(lex.content_words(x.toks)):
+                    break
+                lead.insert(0, x)
             shared = customer.shared(sorted(mine | {w for x in lead for w in lex.content_words(x.toks)}))
             enough = len(shared) >= MIN_PARAPHRASE_WORDS
             lead = lead if enough else []
