@@ -520,6 +520,8 @@ def _language_table(name: str, split: str, res: dict, console) -> dict:
     console.print(f"{name} ({split}): summary_before_solution right on {sb['right']} of {sb['of']} calls "
                   f"(true {sb['true']}, false {sb['false']}, null {sb['none']}); false solutions on agreement "
                   f"lines: {t['solution_fp_on_agreement']}", highlight=False)
+    bands = ", ".join(f"{b['from']:.2f}-{b['to']:.2f}: {b['right']}/{b['n']}" for b in t["calibration"] if b["n"])
+    console.print(f"{name} ({split}): summaries and solutions right per confidence band: {bands}", highlight=False)
     return lang
 
 

@@ -422,6 +422,8 @@ def score_language(analysis: dict, truth: dict, tolerance_s: float = LANGUAGE_TO
         row["scores"][name] = s
         row[name] = s.with_errors()
         row["false"][name] = [{"start": p["start"], "text": p.get("text", "")[:80]} for p in false]
+        row.setdefault("calibration", {})[name] = [[round(float(p.get("confidence") or 0.0), 3),
+                                                    not any(p is f for f in false)] for p in pred]
         if name == "solution":
             agreements = [dict(u, by=u.get("speaker")) for u in utts if u.get("type") == "agreement"]
             row["solution_fp_on_agreement"] = match_spans(false, agreements, tolerance_s)[0]
@@ -450,6 +452,22 @@ def language_totals(rows: list[dict]) -> dict:
                                                          f"{sum(s['expected'] is v for s in sbs)}"
                                          for v in (True, False, None)}}
     out["solution_fp_on_agreement"] = sum(r.get("solution_fp_on_agreement", 0) for r in ok)
+    out["calibration"] = confidence_table([c for r in ok for name in ("summary", "solution")
+                                           for c in r.get("calibration", {}).get(name, [])])
+    return out
+
+
+CONFIDENCE_BINS = (0.0, 0.5, 0.7, 0.85, 1.01)
+
+
+def confidence_table(pairs: list) -> list[dict]:
+    """How often an observation was right, per band of its confidence: ``[{"from", "to", "n", "right",
+    "share"}]`` over ``(confidence, right)`` pairs (a prediction is right when it matches the truth)."""
+    out = []
+    for lo, hi in zip(CONFIDENCE_BINS, CONFIDENCE_BINS[1:]):
+        inside = [ok for c, ok in pairs if lo <= c < hi]
+        out.append({"from": lo, "to": min(hi, 1.0), "n": len(inside), "right": sum(inside),
+                    "share": round(sum(inside) / len(inside), 3) if inside else None})
     return out
 
 

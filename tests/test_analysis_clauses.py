@@ -173,3 +173,20 @@ def test_solution_event_starts_at_its_clause():
     found = _run(GREETING, LEAK, utt("agent", 30.0, "Goed zo, dan stuur ik nu meteen een bergingswagen."))
     (solution,) = _of(found, "solution")
     assert solution.start > 30.0 and solution.text.startswith("dan stuur ik")
+
+
+@pytest.mark.parametrize("text,found", [
+    ("Zijn er nog dingen waar u mee zit?", True),
+    ("Verder nog iets?", True),
+    ("Heeft u op dit moment nog andere vragen?", True),
+    ("Moet ik verder nog ergens naar kijken?", True),
+    ("Is dat nog steeds zo?", False),  # "nog" without an indefinite
+    ("Heeft u uw klantnummer nog?", False),
+    ("Verder nog iets.", False),  # no question
+])
+def test_closing_check_by_class(text, found):
+    from coach.analysis.language import agreements_and_closing
+
+    c = conv(GREETING, utt("customer", 3.0, "Mijn internet werkt niet."), utt("agent", 60.0, text))
+    events = [e for e in agreements_and_closing(c, OPTS, LEX).events if e.type == "closing_check"]
+    assert bool(events) is found

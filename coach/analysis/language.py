@@ -75,8 +75,10 @@ def agreements_and_closing(conv: Conversation, opts: AnalysisOptions, lex: Lexic
     """Agreements (agent sentences that commit to an action, with or without a when) and the closing check.
 
     An ``agreement`` event covers the whole sentence; ``has_when`` tells whether it names a time or
-    channel ("morgen", "per e-mail"). A ``closing_check`` ("is er nog iets ...") counts only in the
-    last ``opts.closing_window_s`` seconds of the call.
+    channel ("morgen", "per e-mail"). A ``closing_check`` counts only in the last
+    ``opts.closing_window_s`` seconds of the call: a ``closing_check`` phrase ("is er nog iets ..."), or
+    any question with a word of ``closing_check_still`` ("nog", "verder") and one of
+    ``closing_check_open`` ("iets", "ergens", "vragen", "dingen"): the class, not the sentences.
     """
     call_end = max([conv.duration] + [u.end for u in conv.utterances])
     events: list[PhraseEvent] = []
@@ -87,8 +89,16 @@ def agreements_and_closing(conv: Conversation, opts: AnalysisOptions, lex: Lexic
             events.append(s.event(Agreement, actions[0].score, phrase=actions[0].phrase, has_when=bool(when),
                                   when=when[0].phrase if when else None))
         if s.start >= call_end - opts.closing_window_s:
-            events += [s.phrase_event(ClosingCheck, m)
-                       for m in find_phrases(s.toks, lex.get("closing_check"), opts.fuzzy_match)]
+            found = [s.phrase_event(ClosingCheck, m)
+                     for m in find_phrases(s.toks, lex.get("closing_check"), opts.fuzzy_match)]
+            if not found and s.question_kind(lex, opts.fuzzy_match) is not None:
+                # any question whether something is still open: "nog" / "verder" with an indefinite
+                # ("Zijn er nog dingen waar u mee zit?", "Verder nog iets?", "Heeft u nog andere vragen?")
+                still = set(lex.get("closing_check_still")) & set(s.toks)
+                what = set(lex.get("closing_check_open")) & set(s.toks)
+                if still and what:
+                    found = [s.event(ClosingCheck, 0.8, phrase=f"{sorted(still)[0]} ... {sorted(what)[0]}")]
+            events += found
     metrics = AgreementMetrics(agreements=sum(isinstance(e, Agreement) for e in events),
                                closing_check=any(isinstance(e, ClosingCheck) for e in events))
     return Findings(metrics=metrics.to_dict(), events=tuple(events))
