@@ -82,3 +82,26 @@ def test_confidence_table_bands():
     table = confidence_table([[0.4, False], [0.6, True], [0.65, False], [0.9, True]])
     assert [(b["n"], b["right"]) for b in table] == [(1, 0), (2, 1), (0, 0), (1, 1)]
     assert table[1]["share"] == 0.5 and table[2]["share"] is None
+
+
+def test_installed_coach_evaluate_what_language(tmp_path):
+    """`coach evaluate --what language --reuse` on a stored analysis: no models run."""
+    import subprocess
+
+    from conftest import COACH
+
+    dev = tmp_path / "dev_calls"
+    for sub in ("scripts", "stereo16k", "truth"):
+        (dev / sub).mkdir(parents=True)
+    (dev / "stereo16k" / "d01_pas.flac").write_bytes(b"")  # never read: --reuse
+    (dev / "truth" / "d01_pas.truth.json").write_text(json.dumps(dict(TRUTH, call_id="d01_pas")))
+    (tmp_path / "out" / "dev" / "d01_pas").mkdir(parents=True)
+    (tmp_path / "out" / "dev" / "d01_pas" / "analysis.json").write_text(json.dumps(stored_analysis()))
+    r = subprocess.run([str(COACH), "evaluate", "--set", "dev", "--split", "tune", "--dev-calls", str(dev),
+                        "--out", str(tmp_path / "out"), "--reuse", "--what", "language",
+                        "--json", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "summary_before_solution right on 1 of 1 calls" in r.stdout
+    assert "int TP" not in r.stdout  # the overlap table only with --what overlaps / all
+    res = json.loads((tmp_path / "r.json").read_text())
+    assert res["sets"]["dev"]["language"]["totals"]["solution"]["true_positives"] == 1
