@@ -190,3 +190,12 @@ def test_closing_check_by_class(text, found):
     c = conv(GREETING, utt("customer", 3.0, "Mijn internet werkt niet."), utt("agent", 60.0, text))
     events = [e for e in agreements_and_closing(c, OPTS, LEX).events if e.type == "closing_check"]
     assert bool(events) is found
+
+
+def test_closing_check_starts_at_its_clause():
+    from coach.analysis.language import agreements_and_closing
+
+    c = conv(GREETING, utt("customer", 3.0, "Mijn internet werkt niet."),
+             utt("agent", 60.0, "Dan staat hij genoteerd, is daarmee alles besproken, of loopt u nog ergens tegenaan?"))
+    (check,) = [e for e in agreements_and_closing(c, OPTS, LEX).events if e.type == "closing_check"]
+    assert check.start > 60.0 and check.text.startswith("of loopt u nog ergens")

@@ -97,7 +97,11 @@ def agreements_and_closing(conv: Conversation, opts: AnalysisOptions, lex: Lexic
                 still = set(lex.get("closing_check_still")) & set(s.toks)
                 what = set(lex.get("closing_check_open")) & set(s.toks)
                 if still and what:
-                    found = [s.event(ClosingCheck, 0.8, phrase=f"{sorted(still)[0]} ... {sorted(what)[0]}")]
+                    # from the clause it is in: ASR joins it to the sentence before ("Dan staat hij
+                    # genoteerd, ..., is daarmee alles besproken, of loopt u nog ergens tegenaan?")
+                    at = min(k for k, t in enumerate(s.toks) if t in still)
+                    first = max(c for c in s.clauses if c <= at)
+                    found = [s.event(ClosingCheck, 0.8, first, phrase=f"{sorted(still)[0]} ... {sorted(what)[0]}")]
             events += found
     metrics = AgreementMetrics(agreements=sum(isinstance(e, Agreement) for e in events),
                                closing_check=any(isinstance(e, ClosingCheck) for e in events))
