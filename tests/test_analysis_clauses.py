@@ -199,3 +199,18 @@ def test_closing_check_starts_at_its_clause():
              utt("agent", 60.0, "Dan staat hij genoteerd, is daarmee alles besproken, of loopt u nog ergens tegenaan?"))
     (check,) = [e for e in agreements_and_closing(c, OPTS, LEX).events if e.type == "closing_check"]
     assert check.start > 60.0 and check.text.startswith("of loopt u nog ergens")
+
+
+@pytest.mark.parametrize("text,found", [
+    ("Daar kan ik helaas niks aan veranderen, en een vergoeding is er ook niet.", True),
+    ("Daar kunnen wij niets aan doen.", True),
+    ("Er valt helaas niets aan te doen.", True),
+    ("Daar kan ik wel iets aan doen.", False),  # an option, not a closed door
+    ("Er is niets aan de hand met uw pas.", False),
+])
+def test_door_closing_by_class(text, found):
+    from coach.analysis.language import service_language
+
+    c = conv(GREETING, utt("customer", 3.0, "Mijn vlucht is geannuleerd."), utt("agent", 10.0, text))
+    events = [e for e in service_language(c, OPTS, LEX).events if e.type == "door_closing"]
+    assert bool(events) is found

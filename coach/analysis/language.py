@@ -66,9 +66,29 @@ def empathy(conv: Conversation, opts: AnalysisOptions, lex: Lexicon) -> Findings
 def service_language(conv: Conversation, opts: AnalysisOptions, lex: Lexicon) -> Findings:
     """Agent phrases that close doors ("daar kan ik niets aan doen") or open options ("wat ik wel kan doen")."""
     closing = _phrase_events(conv, lex, "door_closing", opts.fuzzy_match, DoorClosing)
+    closing += _powerless(conv, lex, closing)
     opening = _phrase_events(conv, lex, "option_opening", opts.fuzzy_match, OptionOpening)
     return Findings(metrics=ServiceLanguageMetrics(door_closing=len(closing), option_opening=len(opening)).to_dict(),
                     events=tuple(sorted(closing + opening, key=lambda e: e.start)))
+
+
+def _powerless(conv: Conversation, lex: Lexicon, found: list[PhraseEvent]) -> list[PhraseEvent]:
+    """Door-closing by class, not by sentence: a clause that says nothing can be done about it, in any
+    wording or order: "daar" / "er" (or "daaraan"), "niets" / "niks" and "aan", with "kan" / "kunnen" /
+    "valt" ("daar kan ik helaas niks aan veranderen", "daar kunnen wij niets aan doen", "er valt niets
+    aan te doen"). Sentences a ``door_closing`` phrase already found are skipped."""
+    out: list[PhraseEvent] = []
+    for s in _agent_sentences(conv):
+        if any(s.start <= e.start <= s.end for e in found):
+            continue
+        bounds = sorted(set(s.clauses)) + [len(s.toks)]
+        for a, b in zip(bounds, bounds[1:]):
+            cl = set(s.toks[a:b])
+            if ({"daar", "er"} & cl and "aan" in cl or "daaraan" in cl) and {"niets", "niks"} & cl \
+                    and {"kan", "kunnen", "valt"} & cl:
+                out.append(s.event(DoorClosing, 0.8, a, b, phrase=" ".join(s.toks[a:b][:8])))
+                break
+    return out
 
 
 def agreements_and_closing(conv: Conversation, opts: AnalysisOptions, lex: Lexicon) -> Findings:
