@@ -41,7 +41,7 @@ def questions(conv: Conversation, opts: AnalysisOptions, lex: Lexicon) -> Findin
         follow_up = bool(heard) and bool(
             find_phrases(s.toks, lex.get("question_deepening"), opts.fuzzy_match)
             or find_phrases(lex.content_words(heard), tuple(lex.content_words(s.toks)), opts.fuzzy_match))
-        events.append(s.event(Question, found.score, kind=found.kind, follow_up=follow_up))
+        events.append(s.event(Question, found.score, found.clause, kind=found.kind, follow_up=follow_up))
     return Findings(metrics=QuestionMetrics(open=sum(e.kind == "open" for e in events),
                                             closed=sum(e.kind == "closed" for e in events),
                                             follow_up=sum(e.follow_up for e in events)).to_dict(),
