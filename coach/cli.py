@@ -487,6 +487,20 @@ class EvalWhat(str, Enum):
     all = "all"
 
 
+class EvalCopy(str, Enum):
+    stereo16k = "stereo16k"
+    tel8k = "tel8k"
+
+
+def _tel8k_copies(stereo: list[Path]) -> list[Path]:
+    """The ``tel8k/<id>.wav`` copies of dev calls' ``stereo16k/<id>.flac`` (truth: the same folder)."""
+    out = [p.parent.parent / "tel8k" / f"{p.stem}.wav" for p in stereo]
+    missing = [p for p in out if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"{missing[0]}: no tel8k copy of this dev call")
+    return out
+
+
 def _language_table(name: str, split: str, res: dict, console) -> dict:
     """Score the language observations of one evaluated set (``evaluate_folder``'s result) and print them:
     summary / solution / ... P, R per call and pooled, and summary_before_solution expected vs found."""
@@ -545,6 +559,9 @@ def evaluate(
                                            "(summary, solution, summary_before_solution, questions, empathy, "
                                            "closing check, door-closing; made anew from each stored transcript "
                                            "by the current rules), or all.")] = EvalWhat.overlaps,
+    copy: Annotated[EvalCopy, typer.Option("--copy", help="dev: the stereo 16 kHz files, or their tel8k copies "
+                                           "(both parties mixed, 8 kHz mu-law, line noise; speakers by "
+                                           "diarization), analysed into OUT/dev-tel8k/.")] = EvalCopy.stereo16k,
 ) -> None:
     """Interruptions, back-channels and early starts against ground truth, per call and in total: interruption precision / recall, false interruptions per minute, back-channel precision / recall, truth early starts (turn-end overlaps) called interruptions.
 
@@ -560,6 +577,8 @@ def evaluate(
         for name in sets:
             if name == "samples":
                 files[name] = [p for p in sample_calls() if p.with_suffix(".json").is_file()]
+            elif name == "dev" and copy is EvalCopy.tel8k:
+                files["dev-tel8k"] = _tel8k_copies(dev_call_files(split.value, dev_calls_dir(dev_calls)))
             elif name == "dev":
                 files[name] = dev_call_files(split.value, dev_calls_dir(dev_calls))
             else:
@@ -576,7 +595,8 @@ def evaluate(
     all_rows = []
     for name, calls in files.items():
         err.print(f"evaluate: {name}: {len(calls)} calls -> {out_dir / name}", highlight=False)
-        res = evaluate_folder(calls, out_dir / name, truth_path_for, reuse=reuse)
+        res = evaluate_folder(calls, out_dir / name, truth_path_for, reuse=reuse,
+                              agent_channel_from_truth=name != "dev-tel8k")  # mono: roles found, not given
         result["sets"][name] = res
         table = Table(title=f"{name} ({split.value if name != 'samples' else 'all'})", show_lines=False)
         for col in ("call", "min", "int TP", "int FP", "int miss", "int P", "int R", "false int/min",
