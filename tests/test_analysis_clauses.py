@@ -214,3 +214,19 @@ def test_door_closing_by_class(text, found):
     c = conv(GREETING, utt("customer", 3.0, "Mijn vlucht is geannuleerd."), utt("agent", 10.0, text))
     events = [e for e in service_language(c, OPTS, LEX).events if e.type == "door_closing"]
     assert bool(events) is found
+
+
+@pytest.mark.parametrize("text,found", [
+    ("Dat is schrikken, zo ver van huis.", True),
+    ("Dat is flink schrikken, zeker als het zo door het plafond komt.", True),
+    ("Dat begrijp ik goed, zeker met een kind met astma.", True),
+    ("Dat is echt balen.", True),
+    ("Dat begrijp ik niet helemaal, kunt u het herhalen?", False),  # a negation: no empathy
+    ("Dat is uw adres?", False),
+    ("Dat is over drie weken.", False),
+])
+def test_empathy_by_class(text, found):
+    from coach.analysis.language import empathy
+
+    c = conv(GREETING, utt("customer", 3.0, "Mijn pas is blijven steken."), utt("agent", 10.0, text))
+    assert bool(empathy(c, OPTS, LEX).events) is found

@@ -58,9 +58,31 @@ def _phrase_events(conv: Conversation, lex: Lexicon, name: str, fuzzy: float,
 def empathy(conv: Conversation, opts: AnalysisOptions, lex: Lexicon) -> Findings:
     """Agent empathy phrases: how many, how many different, which repeated, and the first one's time."""
     events = _phrase_events(conv, lex, "empathy", opts.fuzzy_match, Empathy)
+    events = sorted(events + _empathy_by_class(conv, lex, events), key=lambda e: e.start)
     return Findings(metrics=EmpathyMetrics(phrases=tuple(e.phrase for e in events),
                                            first_s=events[0].start if events else None).to_dict(),
                     events=tuple(events))
+
+
+def _empathy_by_class(conv: Conversation, lex: Lexicon, found: list[PhraseEvent]) -> list[PhraseEvent]:
+    """Empathy by class, not by sentence, in clauses no ``empathy`` phrase found: "dat is" with a
+    feeling word (``empathy_feeling``) at most three words on ("dat is flink schrikken", "dat is echt
+    balen"), or "dat snap / begrijp ik" ("dat begrijp ik goed"); never with a negation ("dat begrijp
+    ik niet")."""
+    feeling = set(lex.get("empathy_feeling"))
+    out: list[PhraseEvent] = []
+    for s in _agent_sentences(conv):
+        bounds = sorted(set(s.clauses)) + [len(s.toks)]
+        for a, b in zip(bounds, bounds[1:]):
+            if any(s.span(a, b)[0] <= e.start < s.span(a, b)[1] for e in found):
+                continue
+            cl = s.toks[a:b]
+            if {"niet", "geen", "niets", "niks"} & set(cl):
+                continue
+            if cl[:2] == ["dat", "is"] and feeling & set(cl[2:5]) \
+                    or len(cl) >= 3 and cl[0] == "dat" and cl[1] in ("snap", "begrijp") and cl[2] == "ik":
+                out.append(s.event(Empathy, 0.8, a, b, phrase=" ".join(cl[:4])))
+    return out
 
 
 def service_language(conv: Conversation, opts: AnalysisOptions, lex: Lexicon) -> Findings:
