@@ -23,8 +23,9 @@ so in ``SolutionMatch.rule``:
   brief" describes a procedure: information).
 - ``offer``: the lexicon's ``solution`` phrases, offers stated as a commitment or advice ("wat ik
   voor u kan doen, is ...", "ik stel voor", "u kunt het beste").
-- ``instruction``: an instruction that solves the problem (``solution_instruction``: "als u nu ...",
-  "ik leg u uit hoe u ..."); only in a call about a problem.
+- ``instruction``: an instruction that solves the problem (``solution_instruction``: "ik leg u uit
+  hoe u ...", or a clause "als u ..." with a clause after it, neither with ik / we: "als u de stekker
+  eruit haalt, dan zoekt hij ..."); only in a call about a problem.
 - ``visit``: someone comes by ("er komt een monteur bij u langs"); only in a call about a problem.
 
 No rule fires in a question ("Zal ik ...?"), in a clause with a negation ("ik kan daar niets aan
@@ -147,21 +148,23 @@ def solution_match(toks: list[str], clause_starts: list[int], lex: Lexicon, purp
                 if not 0 <= j < len(cl):
                     continue
                 v = cl[j]
+                lo, hi = min(i, j), max(i, j)
+                pair = f"{cl[lo]} {cl[hi]}"
                 if g.acts(v, particles):
-                    found.append(SolutionMatch("commit", a + min(i, j), a + max(i, j) + 1, 1.0, f"{cl[min(i, j)]} {cl[max(i, j)]}"))
+                    found.append(SolutionMatch("commit", a + lo, a + hi + 1, 1.0, pair))
                 elif verb_lemmas(v, g.language) & g.aux_future:
-                    later = [k for k in range(max(i, j) + 1, len(cl)) if cl[k].endswith("en") and g.acts(cl[k], particles)]
+                    later = [k for k in range(hi + 1, len(cl)) if cl[k].endswith("en") and g.acts(cl[k], particles)]
                     if later:
                         k = later[0]
-                        found.append(SolutionMatch("future", a + min(i, j), a + k + 1, 1.0, f"{cl[min(i, j)]} {cl[max(i, j)]} ... {cl[k]}"))
+                        found.append(SolutionMatch("future", a + lo, a + k + 1, 1.0, f"{pair} ... {cl[k]}"))
                 elif v in ("heb", "hebben", "hebt"):
-                    parts = [k for k in range(max(i, j) + 1, len(cl)) if g.is_participle(cl[k])]
+                    parts = [k for k in range(hi + 1, len(cl)) if g.is_participle(cl[k])]
                     if parts and not g.inert(cl[parts[-1]]):
                         k = parts[-1]
-                        found.append(SolutionMatch("done", a + min(i, j), a + k + 1, 1.0, f"{cl[min(i, j)]} {cl[max(i, j)]} ... {cl[k]}"))
+                        found.append(SolutionMatch("done", a + lo, a + k + 1, 1.0, f"{pair} ... {cl[k]}"))
         if found:
             break
-        if a == 0 and cl and cl[0] not in SUBJECT and (len(cl) < 2 or cl[1] not in ("u", "je", "jij", "ik", "we", "wij")):
+        if a == 0 and cl and cl[0] not in SUBJECT and (len(cl) < 2 or cl[1] not in ("u", "je", "jij", *SUBJECT)):
             # Whisper dropped the first "Ik": "zet uw nummer nu over", "heb uw pas geblokkeerd"
             v = cl[0]
             if g.acts(v, particles) and _first_person_stem(v, g.language):
@@ -201,7 +204,8 @@ def solution_match(toks: list[str], clause_starts: list[int], lex: Lexicon, purp
     for a, b in _clauses(toks, clause_starts):
         cl = toks[a:b]
         for k, t in enumerate(cl):  # "er komt een monteur bij u langs", "de opzichter komt bij u"
-            if t in ("komt", "komen") and ("langs" in cl[k:] or "bij u" in " ".join(cl[k:])) and not NEGATION & set(cl):
+            if t in ("komt", "komen") and ("langs" in cl[k:] or "bij u" in " ".join(cl[k:])) \
+                    and not NEGATION & set(cl):
                 return SolutionMatch("visit", a + k, a + k + 1, 0.9, t)
     return None
 

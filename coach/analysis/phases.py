@@ -10,8 +10,9 @@
   - or a bare paraphrase: ``MIN_PARAPHRASE_WORDS`` or more shared content words that are at least
     ``summary_min_content_overlap`` of its own (basis "paraphrase", no phrase).
   A word counts as the customer's when it is the same, has the same lemma (``simplemma``), is part
-  of a compound with it (5+ letters: "water" in "waterleiding"), or is a close spelling (``rapidfuzz`` ratio >= ``SHARED_WORD_SIMILARITY`` for words of 5+ letters): ASR
-  writes "simkarte" for "simkaartje".
+  of a compound with it (5+ letters: "water" in "waterleiding"), or is a close spelling
+  (``rapidfuzz`` ratio >= ``SHARED_WORD_SIMILARITY`` for words of 5+ letters): ASR writes "simkarte"
+  for "simkaartje".
 - **Confirmation**: the customer's next words confirm it ("ja, klopt", "precies").
 - **Solution**: the agent's first sentence that fixes the problem or commits to fixing it, by the
   rules of ``coach.analysis.clauses`` (word order, tense, person, instructions, call-back promises),
@@ -196,7 +197,8 @@ def _answered(after: list[Sentence], end: float, lex: Lexicon, opts: AnalysisOpt
             return False
         if s.role == "customer":
             head = s.toks[:3]
-            return bool({"nee", "niet"} & set(head)) or bool(find_phrases(head, lex.get("confirmation"), opts.fuzzy_match))
+            return bool({"nee", "niet"} & set(head)) \
+                or bool(find_phrases(head, lex.get("confirmation"), opts.fuzzy_match))
     return False
 
 
