@@ -533,7 +533,8 @@ def _language_table(name: str, split: str, res: dict, console) -> dict:
     sb = t["summary_before_solution"]
     console.print(f"{name} ({split}): summary_before_solution right on {sb['right']} of {sb['of']} calls "
                   f"(true {sb['true']}, false {sb['false']}, null {sb['none']}); false solutions on agreement "
-                  f"lines: {t['solution_fp_on_agreement']}", highlight=False)
+                  f"lines: {t['solution_fp_on_agreement']}; false questions on closing-check lines: "
+                  f"{t['question_fp_on_closing_check']}", highlight=False)
     bands = ", ".join(f"{b['from']:.2f}-{b['to']:.2f}: {b['right']}/{b['n']}" for b in t["calibration"] if b["n"])
     console.print(f"{name} ({split}): summaries and solutions right per confidence band: {bands}", highlight=False)
     return lang

@@ -406,7 +406,8 @@ def score_language(analysis: dict, truth: dict, tolerance_s: float = LANGUAGE_TO
     ``match_spans``; ``predicted`` = true + false positives), ``question_open`` (of the matched questions,
     how many have the truth's open / closed kind), ``summary_before_solution`` ``{"expected", "found",
     "right"}``, ``solution_fp_on_agreement`` (false solutions on lines the truth calls an agreement:
-    a later commitment), ``false`` (the false positives' start and text, for reading), and ``scores``
+    a later commitment), ``question_fp_on_closing_check`` (false questions on closing-check lines),
+    ``false`` (the false positives' start and text, for reading), and ``scores``
     (EventScore objects for ``pooled``; not JSON)."""
     ev = truth.get("events") or {}
     utts = truth.get("utterances", [])
@@ -427,7 +428,9 @@ def score_language(analysis: dict, truth: dict, tolerance_s: float = LANGUAGE_TO
         if name == "solution":
             agreements = [dict(u, by=u.get("speaker")) for u in utts if u.get("type") == "agreement"]
             row["solution_fp_on_agreement"] = match_spans(false, agreements, tolerance_s)[0]
-        if name == "question":
+        if name == "question":  # the truth labels a closing check as such, not as a question
+            checks = [dict(g, by=g.get("by") or "agent") for g in ev.get("closing_checks", [])]
+            row["question_fp_on_closing_check"] = match_spans(false, checks, tolerance_s)[0]
             kinds = 0
             for q in pred:
                 g = next((g for g in gold if g["start"] - tolerance_s <= q["start"] <= g["end"]), None)
@@ -452,6 +455,7 @@ def language_totals(rows: list[dict]) -> dict:
                                                          f"{sum(s['expected'] is v for s in sbs)}"
                                          for v in (True, False, None)}}
     out["solution_fp_on_agreement"] = sum(r.get("solution_fp_on_agreement", 0) for r in ok)
+    out["question_fp_on_closing_check"] = sum(r.get("question_fp_on_closing_check", 0) for r in ok)
     out["calibration"] = confidence_table([c for r in ok for name in ("summary", "solution")
                                            for c in r.get("calibration", {}).get(name, [])])
     return out
