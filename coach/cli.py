@@ -567,6 +567,8 @@ def evaluate(
     """Interruptions, back-channels and early starts against ground truth, per call and in total: interruption precision / recall, false interruptions per minute, back-channel precision / recall, truth early starts (turn-end overlaps) called interruptions.
 
     Matching: same role, start within 1 s. Real-timing calls are synthesised on first use (needs espeak-ng, MBROLA, sox).
+    With --what language (or all): summary, solution, summary_before_solution, questions, empathy, closing check and
+    door-closing of the dev calls against their labels.
     """
     from .devset import dev_calls as dev_call_files, dev_calls_dir, real_timing_calls, truth_path_for
     from .evaluate import evaluate_folder, overlap_totals
