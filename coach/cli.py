@@ -489,6 +489,65 @@ class EvalSplit(str, Enum):
     all = "all"
 
 
+class EvalWhat(str, Enum):
+    overlaps = "overlaps"
+    language = "language"
+    all = "all"
+
+
+class EvalCopy(str, Enum):
+    stereo16k = "stereo16k"
+    tel8k = "tel8k"
+
+
+def _tel8k_copies(stereo: list[Path]) -> list[Path]:
+    """The ``tel8k/<id>.wav`` copies of dev calls' ``stereo16k/<id>.flac`` (truth: the same folder)."""
+    out = [p.parent.parent / "tel8k" / f"{p.stem}.wav" for p in stereo]
+    missing = [p for p in out if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"{missing[0]}: no tel8k copy of this dev call")
+    return out
+
+
+def _language_table(name: str, split: str, res: dict, console) -> dict:
+    """Score the language observations of one evaluated set (``evaluate_folder``'s result) and print them:
+    summary / solution / ... P, R per call and pooled, and summary_before_solution expected vs found."""
+    from .devset import truth_path_for
+    from .evaluate import LANGUAGE_KINDS, evaluate_language
+
+    calls = [(r["call"], Path(r["analysis"]), truth_path_for(r["audio"])) for r in res["calls"] if "analysis" in r]
+    calls = [c for c in calls if c[2].name.endswith(".truth.json")]  # the samples' truth has no language labels
+    if not calls:
+        return {}
+    lang = evaluate_language(calls)
+    kinds = list(LANGUAGE_KINDS)
+    table = Table(title=f"{name} ({split}): language observations (TP/pred/exp)", show_lines=False)
+    for col in ("call", *kinds, "sbs expected", "sbs found"):
+        table.add_column(col, justify="left" if col == "call" else "right")
+
+    def cell(d: dict) -> str:
+        return f"{d['true_positives']}/{d['predicted']}/{d['expected']}"
+
+    yes = {True: "yes", False: "no", None: "-"}
+    for r in lang["calls"]:
+        sb = r["summary_before_solution"]
+        table.add_row(escape(r["call"]), *(cell(r[k]) for k in kinds), yes[sb["expected"]],
+                      ("" if sb["right"] else "[red]") + yes[sb["found"]] + ("" if sb["right"] else "[/]"))
+    t = lang["totals"]
+    table.add_row("[bold]total[/]", *(cell(t[k]) for k in kinds), "", "")
+    table.add_row("[bold]P / R / F1[/]", *(f"{t[k]['precision']:.2f}/{t[k]['recall']:.2f}/{t[k]['f1']:.2f}"
+                                           for k in kinds), "", "")
+    console.print(table)
+    sb = t["summary_before_solution"]
+    console.print(f"{name} ({split}): summary_before_solution right on {sb['right']} of {sb['of']} calls "
+                  f"(true {sb['true']}, false {sb['false']}, null {sb['none']}); false solutions on agreement "
+                  f"lines: {t['solution_fp_on_agreement']}; false questions on closing-check lines: "
+                  f"{t['question_fp_on_closing_check']}", highlight=False)
+    bands = ", ".join(f"{b['from']:.2f}-{b['to']:.2f}: {b['right']}/{b['n']}" for b in t["calibration"] if b["n"])
+    console.print(f"{name} ({split}): summaries and solutions right per confidence band: {bands}", highlight=False)
+    return lang
+
+
 @app.command()
 def evaluate(
     eval_set: Annotated[EvalSet, typer.Option("--set", help="samples (coach/samples), dev (the shared dev calls, "
@@ -508,10 +567,19 @@ def evaluate(
     calls_dir: Annotated[Optional[Path], typer.Option("--calls", help="Score the calls of this folder instead of "
                                                       "--set: stereo16k/<id>.flac with truth/<id>.truth.json (as "
                                                       "the dev calls and tests/data/real_timing).")] = None,
+    what: Annotated[EvalWhat, typer.Option("--what", help="overlaps (interruptions, back-channels), language "
+                                           "(summary, solution, summary_before_solution, questions, empathy, "
+                                           "closing check, door-closing; made anew from each stored transcript "
+                                           "by the current rules), or all.")] = EvalWhat.overlaps,
+    copy: Annotated[EvalCopy, typer.Option("--copy", help="dev: the stereo 16 kHz files, or their tel8k copies "
+                                           "(both parties mixed, 8 kHz mu-law, line noise; speakers by "
+                                           "diarization), analysed into OUT/dev-tel8k/.")] = EvalCopy.stereo16k,
 ) -> None:
     """Interruptions, back-channels and early starts against ground truth, per call and in total: interruption precision / recall, false interruptions per minute, back-channel precision / recall, truth early starts (turn-end overlaps) called interruptions.
 
     Matching: same role, start within 1 s. Real-timing calls are synthesised on first use (needs espeak-ng, MBROLA, sox).
+    With --what language (or all): summary, solution, summary_before_solution, questions, empathy, closing check and
+    door-closing of the dev calls against their labels.
     """
     from .devset import dev_calls as dev_call_files, dev_calls_dir, real_timing_calls, truth_path_for
     from .evaluate import evaluate_folder, overlap_totals
@@ -529,6 +597,8 @@ def evaluate(
         for name in sets:
             if name == "samples":
                 files[name] = [p for p in sample_calls() if p.with_suffix(".json").is_file()]
+            elif name == "dev" and copy is EvalCopy.tel8k:
+                files["dev-tel8k"] = _tel8k_copies(dev_call_files(split.value, dev_calls_dir(dev_calls)))
             elif name == "dev":
                 files[name] = dev_call_files(split.value, dev_calls_dir(dev_calls))
             else:
@@ -545,7 +615,8 @@ def evaluate(
     all_rows = []
     for name, calls in files.items():
         err.print(f"evaluate: {name}: {len(calls)} calls -> {out_dir / name}", highlight=False)
-        res = evaluate_folder(calls, out_dir / name, truth_path_for, reuse=reuse)
+        res = evaluate_folder(calls, out_dir / name, truth_path_for, reuse=reuse,
+                              agent_channel_from_truth=name != "dev-tel8k")  # mono: roles found, not given
         result["sets"][name] = res
         scope = "all" if name == "samples" or calls_dir is not None else split.value
         table = Table(title=f"{name} ({scope})", show_lines=False)
@@ -569,7 +640,10 @@ def evaluate(
                       str(i["misses"]), pct(i["precision"]), pct(i["recall"]), f"{t['false_interruptions_per_min']:.2f}",
                       f"{t['early_starts']['called_interruption']}/{t['early_starts']['n']}", pct(b["precision"]),
                       pct(b["recall"]), f"{b['true_positives']}/{b['predicted']}/{b['expected']}")
-        console.print(table)
+        if what is not EvalWhat.language:
+            console.print(table)
+        if what is not EvalWhat.overlaps and name != "samples":
+            res["language"] = _language_table(name, split.value, res, console)
         all_rows += res["calls"]
     if len(files) > 1:
         from .evaluate import EventScore

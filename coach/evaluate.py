@@ -345,3 +345,146 @@ def evaluate_folder(calls: list[Path], out_dir: Path, truth_for, reuse: bool = F
             on_call(c, row)
     totals = overlap_totals(rows)
     return {"calls": [{k: v for k, v in r.items() if k != "scores"} for r in rows], "totals": totals}
+
+
+# --- language observations: summary, solution, summary_before_solution, ... (issue 11) -------------------
+
+# observation -> (the truth's ``events`` list, coach's event type, role)
+LANGUAGE_KINDS: dict[str, tuple[str, str, str]] = {
+    "summary": ("summaries", "summary", "agent"),
+    "solution": ("solutions", "solution", "agent"),
+    "question": ("questions", "question", "agent"),
+    "empathy": ("empathy", "empathy", "agent"),
+    "closing_check": ("closing_checks", "closing_check", "agent"),
+    "door_closing": ("door_closing", "door_closing", "agent"),
+}
+LANGUAGE_TOLERANCE_S = 1.0
+
+
+def reanalyse_language(analysis: dict, options=None, lexicon=None) -> dict:
+    """``analysis`` (an analysis.json dict) with its summary / solution and language observations made
+    anew by the current code from its stored transcript: no audio, no models (the ASR words, their
+    times and probabilities are in the file). Lets the text rules be tuned on cached analyses."""
+    from .analysis import analyze_conversation
+    from .analysis.language import ANALYZERS as LANGUAGE
+    from .analysis.phases import summary_and_solution
+    from .report.model import CallReport
+
+    conv = CallReport.from_dict(analysis).conversation
+    found = analyze_conversation(conv, options, lexicon, only=[("phases", summary_and_solution), *LANGUAGE])
+    kinds = {k[1] for k in LANGUAGE_KINDS.values()} | {"confirmation", "agreement", "option_opening"}
+    events = [e for e in analysis.get("events", []) if e.get("type") not in kinds]
+    events += [e.to_dict() for e in found.events]
+    return dict(analysis, metrics={**analysis.get("metrics", {}), **found.metrics},
+                events=sorted(events, key=lambda e: e["start"]))
+
+
+def match_spans(pred: list[dict], gold: list[dict], tolerance_s: float = LANGUAGE_TOLERANCE_S) -> tuple[int, int, list]:
+    """Sentence events against labelled utterances: a predicted event matches a gold utterance of the
+    same role when its start lies in ``[gold start - tolerance_s, gold end]`` (coach finds sentences,
+    the truth labels whole lines, so "Goed zo. Dan stuur ik ..." is found one sentence in).
+
+    Returns (true positives: gold utterances with a match, false positives: predictions matching no
+    gold utterance, the false positives themselves). Several predictions inside one gold utterance count
+    once (one line with two solution sentences is one solution)."""
+    hit_gold: set[int] = set()
+    false = []
+    for p in pred:
+        js = [j for j, g in enumerate(gold) if p.get("by") == g.get("by")
+              and g["start"] - tolerance_s <= p["start"] <= g["end"]]
+        if js:
+            hit_gold.add(min(js, key=lambda j: abs(gold[j]["start"] - p["start"])))
+        else:
+            false.append(p)
+    return len(hit_gold), len(false), false
+
+
+def score_language(analysis: dict, truth: dict, tolerance_s: float = LANGUAGE_TOLERANCE_S) -> dict:
+    """One call's language observations against the dev-calls truth (``events.summaries`` etc.).
+
+    Returns (JSON-ready): per observation of ``LANGUAGE_KINDS`` ``EventScore.with_errors()`` (matching:
+    ``match_spans``; ``predicted`` = true + false positives), ``question_open`` (of the matched questions,
+    how many have the truth's open / closed kind), ``summary_before_solution`` ``{"expected", "found",
+    "right"}``, ``solution_fp_on_agreement`` (false solutions on lines the truth calls an agreement:
+    a later commitment), ``question_fp_on_closing_check`` (false questions on closing-check lines),
+    ``false`` (the false positives' start and text, for reading), and ``scores``
+    (EventScore objects for ``pooled``; not JSON)."""
+    ev = truth.get("events") or {}
+    utts = truth.get("utterances", [])
+    row: dict = {"call": truth.get("call_id"), "scores": {}, "false": {}}
+    for name, (tkey, ptype, role) in LANGUAGE_KINDS.items():
+        gold = [dict(g, by=g.get("by") or role) for g in ev.get(tkey, [])]
+        pred = [e for e in analysis.get("events", []) if e.get("type") == ptype and e.get("by") == role]
+        if name == "question":  # questions asked before the customer spoke (the greeting) are not labelled
+            first_c = min((u["start"] for u in utts if u.get("speaker") == "customer"), default=0.0)
+            pred = [p for p in pred if p["start"] >= first_c]
+        tp, fp, false = match_spans(pred, gold, tolerance_s)
+        s = EventScore(tp, tp + fp, len(gold))
+        row["scores"][name] = s
+        row[name] = s.with_errors()
+        row["false"][name] = [{"start": p["start"], "text": p.get("text", "")[:80]} for p in false]
+        row.setdefault("calibration", {})[name] = [[round(float(p.get("confidence") or 0.0), 3),
+                                                    not any(p is f for f in false)] for p in pred]
+        if name == "solution":
+            agreements = [dict(u, by=u.get("speaker")) for u in utts if u.get("type") == "agreement"]
+            row["solution_fp_on_agreement"] = match_spans(false, agreements, tolerance_s)[0]
+        if name == "question":  # the truth labels a closing check as such, not as a question
+            checks = [dict(g, by=g.get("by") or "agent") for g in ev.get("closing_checks", [])]
+            row["question_fp_on_closing_check"] = match_spans(false, checks, tolerance_s)[0]
+            kinds = 0
+            for q in pred:
+                g = next((g for g in gold if g["start"] - tolerance_s <= q["start"] <= g["end"]), None)
+                kinds += g is not None and (q.get("kind") == "open") == bool(g.get("open"))
+            row["question_kind_right"] = kinds
+    expected = ev.get("summary_before_solution")
+    found = (analysis.get("metrics") or {}).get("summary_before_solution")
+    row["summary_before_solution"] = {"expected": expected, "found": found, "right": expected == found}
+    return row
+
+
+def language_totals(rows: list[dict]) -> dict:
+    """Totals over calls scored by ``score_language``: pooled P/R/F1 per observation, and how many calls
+    have ``summary_before_solution`` right (of all, and of those the truth calls true / false / null)."""
+    ok = [r for r in rows if "scores" in r]
+    out: dict = {"calls": len(ok), "failed": len(rows) - len(ok)}
+    for name in LANGUAGE_KINDS:
+        out[name] = pooled(r["scores"][name] for r in ok).with_errors()
+    sbs = [r["summary_before_solution"] for r in ok]
+    out["summary_before_solution"] = {"right": sum(s["right"] for s in sbs), "of": len(sbs),
+                                      **{str(v).lower(): f"{sum(s['right'] for s in sbs if s['expected'] is v)}/"
+                                                         f"{sum(s['expected'] is v for s in sbs)}"
+                                         for v in (True, False, None)}}
+    out["solution_fp_on_agreement"] = sum(r.get("solution_fp_on_agreement", 0) for r in ok)
+    out["question_fp_on_closing_check"] = sum(r.get("question_fp_on_closing_check", 0) for r in ok)
+    out["calibration"] = confidence_table([c for r in ok for name in ("summary", "solution")
+                                           for c in r.get("calibration", {}).get(name, [])])
+    return out
+
+
+CONFIDENCE_BINS = (0.0, 0.5, 0.7, 0.85, 1.01)
+
+
+def confidence_table(pairs: list) -> list[dict]:
+    """How often an observation was right, per band of its confidence: ``[{"from", "to", "n", "right",
+    "share"}]`` over ``(confidence, right)`` pairs (a prediction is right when it matches the truth)."""
+    out = []
+    for lo, hi in zip(CONFIDENCE_BINS, CONFIDENCE_BINS[1:]):
+        inside = [ok for c, ok in pairs if lo <= c < hi]
+        out.append({"from": lo, "to": min(hi, 1.0), "n": len(inside), "right": sum(inside),
+                    "share": round(sum(inside) / len(inside), 3) if inside else None})
+    return out
+
+
+def evaluate_language(calls: list[tuple[str, Path, Path]], reanalyse: bool = True, options=None) -> dict:
+    """Score the language observations of ``calls`` (``(call id, analysis.json, truth.json)``), made anew
+    from each stored transcript by the current code unless ``reanalyse`` is False.
+    Returns ``{"calls": [rows without "scores"], "totals": language_totals(...)}``."""
+    rows = []
+    for call_id, path, truth in calls:
+        analysis = json.loads(Path(path).read_text(encoding="utf-8"))
+        if reanalyse:
+            analysis = reanalyse_language(analysis, options)
+        row = score_language(analysis, _load_truth_any(truth))
+        row["call"] = call_id
+        rows.append(row)
+    return {"calls": [{k: v for k, v in r.items() if k != "scores"} for r in rows], "totals": language_totals(rows)}

@@ -107,15 +107,29 @@ def test_misheard_summary_phrase_is_found():
 
 
 def test_paraphrase_counts_as_summary():
+    # a bare paraphrase checks understanding when the customer answers it (issue 11: before, any
+    # sentence with three of the customer's words counted, also advice the customer did not answer)
+    c = conv(GREETING,
+             utt("customer", 4.0, "Mijn factuur is veel te hoog, ik betaal dubbel voor mijn abonnement."),
+             utt("agent", 10.0, "U betaalt nu dubbel voor uw abonnement en de factuur is te hoog."),
+             utt("customer", 14.5, "Ja."),
+             utt("agent", 16.0, "Ik zet het bedrag voor u terug."))
+    found = run(c)
+    (summary,) = of_type(found, "summary")
+    assert summary.basis == "paraphrase" and summary.phrase is None
+    # "betaalt" is the customer's "betaal" by lemma (simplemma)
+    assert summary.shared_words == ("abonnement", "betaalt", "dubbel", "factuur", "hoog")
+    assert found.metrics["summary_before_solution"] is True
+
+
+def test_unanswered_paraphrase_is_no_summary():
     c = conv(GREETING,
              utt("customer", 4.0, "Mijn factuur is veel te hoog, ik betaal dubbel voor mijn abonnement."),
              utt("agent", 10.0, "U betaalt nu dubbel voor uw abonnement en de factuur is te hoog."),
              utt("agent", 16.0, "Ik zet het bedrag voor u terug."))
     found = run(c)
-    (summary,) = of_type(found, "summary")
-    assert summary.basis == "paraphrase" and summary.phrase is None
-    assert summary.shared_words == ("abonnement", "dubbel", "factuur", "hoog")
-    assert found.metrics["summary_before_solution"] is True
+    assert of_type(found, "summary") == []
+    assert found.metrics["summary_before_solution"] is False
 
 
 @pytest.mark.parametrize("agent", [

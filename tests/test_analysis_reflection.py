@@ -168,3 +168,24 @@ def test_no_judging_words_in_moments_or_questions():
     assert all(judging(t) == [] for t in texts), [t for t in texts if judging(t)]
     assert all(m["question"].endswith("?") for m in found.reflection["moments"])
     assert judging("Dat was fout, onvoldoende.") == ["fout", "onvoldoende"]  # the check itself works
+
+
+def test_solution_before_summary_is_shown_not_judged():
+    # issue 11: acting before summarising can be right (a card blocked at once)
+    solution = Solution(by="agent", start=5.0, end=7.0, text="Ik heb uw pas geblokkeerd.", confidence=0.9)
+    (moment,) = reflect(conv([GREETING]), [solution], {"summary_before_solution": False}, OPTS)["moments"]
+    for text in (moment["title"], moment["question"], moment["en"]["title"], moment["en"]["question"]):
+        assert not judging(text)
+        assert "nog zonder" not in text and "should" not in text and "moet" not in text
+    assert "meteen handelen" in moment["question"] and moment["unsure"] is False
+
+
+def test_an_unsure_observation_is_asked_not_stated():
+    sure = Solution(by="agent", start=5.0, end=7.0, text="Ik heb uw pas geblokkeerd.", confidence=0.9)
+    unsure = Solution(by="agent", start=5.0, end=7.0, text="heb uw pas geblokkeerd.", confidence=0.5)
+    (m_sure,) = reflect(conv([GREETING]), [sure], {"summary_before_solution": False}, OPTS)["moments"]
+    (m_unsure,) = reflect(conv([GREETING]), [unsure], {"summary_before_solution": False}, OPTS)["moments"]
+    assert "niet zeker" not in m_sure["title"]
+    assert m_unsure["title"].endswith("(niet zeker)") and m_unsure["unsure"] is True
+    assert m_unsure["question"].startswith("Coach is hier niet zeker van") and "Klopt wat coach hoorde?" in m_unsure["question"]
+    assert m_unsure["en"]["title"].endswith("(not sure)")

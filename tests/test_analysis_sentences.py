@@ -122,3 +122,10 @@ def test_content_words_leave_out_stopwords_and_short_words():
     assert LEX.content_words(["internet", "internet", "ik"]) == ["internet", "internet"]  # order and repeats kept
     assert {"de", "het", "ik", "u", "klopt", "oké"} <= LEX.stopwords
     assert LEX.stopwords == frozenset(t for p in LEX.get("stopwords") for t in tokens(p))
+
+
+def test_a_question_after_a_joined_sentence_starts_at_its_clause():
+    # Whisper joins "Dat is schrikken, zo ver van huis." to the question after it
+    found = kind("Dat is schrikken, zo ver van huis, staat de automaat bij een bankkantoor?")
+    assert found is not None and found.kind == "closed" and found.clause == 7
+    assert kind("Heeft u de router al herstart?").clause == 0

@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Mapping
 EVENT_TYPES: dict[str, type["Event"]] = {}
 # fields written with 3 decimals (idempotent on values already rounded to 2 or 3 when built)
 # keys added after schema "1" was first written: left out when None, so older files round-trip unchanged
-_OMITTED_WHEN_NONE = frozenset({"evidence"})
+_OMITTED_WHEN_NONE = frozenset({"evidence", "rule"})  # "rule": solutions found before issue 11 have none
 _ROUNDED = frozenset({"start", "end", "confidence", "duration_s", "overlap_s", "interrupted_had_spoken_s"})
 
 
@@ -216,12 +216,15 @@ class Confirmation(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class Solution(Event):
-    """The agent proposes a solution or commits to an action."""
+    """The agent proposes a solution or commits to an action; ``rule``: the class of phrasing that
+    found it (``coach.analysis.clauses``: commit, future, done, dropped_subject, receive, offer,
+    instruction, visit)."""
 
     type: str = "solution"
     phrase: str | None = None
+    rule: str | None = None
 
-    KEYS: ClassVar[tuple[str, ...]] = ("type", "by", "start", "end", "text", "phrase", "confidence")
+    KEYS: ClassVar[tuple[str, ...]] = ("type", "by", "start", "end", "text", "phrase", "rule", "confidence")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -41,7 +41,7 @@ def questions(conv: Conversation, opts: AnalysisOptions, lex: Lexicon) -> Findin
         follow_up = bool(heard) and bool(
             find_phrases(s.toks, lex.get("question_deepening"), opts.fuzzy_match)
             or find_phrases(lex.content_words(heard), tuple(lex.content_words(s.toks)), opts.fuzzy_match))
-        events.append(s.event(Question, found.score, kind=found.kind, follow_up=follow_up))
+        events.append(s.event(Question, found.score, found.clause, kind=found.kind, follow_up=follow_up))
     return Findings(metrics=QuestionMetrics(open=sum(e.kind == "open" for e in events),
                                             closed=sum(e.kind == "closed" for e in events),
                                             follow_up=sum(e.follow_up for e in events)).to_dict(),
@@ -58,25 +58,69 @@ def _phrase_events(conv: Conversation, lex: Lexicon, name: str, fuzzy: float,
 def empathy(conv: Conversation, opts: AnalysisOptions, lex: Lexicon) -> Findings:
     """Agent empathy phrases: how many, how many different, which repeated, and the first one's time."""
     events = _phrase_events(conv, lex, "empathy", opts.fuzzy_match, Empathy)
+    events = sorted(events + _empathy_by_class(conv, lex, events), key=lambda e: e.start)
     return Findings(metrics=EmpathyMetrics(phrases=tuple(e.phrase for e in events),
                                            first_s=events[0].start if events else None).to_dict(),
                     events=tuple(events))
 
 
+def _empathy_by_class(conv: Conversation, lex: Lexicon, found: list[PhraseEvent]) -> list[PhraseEvent]:
+    """Empathy by class, not by sentence, in clauses no ``empathy`` phrase found: "dat is" with a
+    feeling word (``empathy_feeling``) at most three words on ("dat is flink schrikken", "dat is echt
+    balen"), or "dat snap / begrijp ik" ("dat begrijp ik goed"); never with a negation ("dat begrijp
+    ik niet")."""
+    feeling = set(lex.get("empathy_feeling"))
+    out: list[PhraseEvent] = []
+    for s in _agent_sentences(conv):
+        bounds = sorted(set(s.clauses)) + [len(s.toks)]
+        for a, b in zip(bounds, bounds[1:]):
+            if any(s.span(a, b)[0] <= e.start < s.span(a, b)[1] for e in found):
+                continue
+            cl = s.toks[a:b]
+            if {"niet", "geen", "niets", "niks"} & set(cl):
+                continue
+            if cl[:2] == ["dat", "is"] and feeling & set(cl[2:5]) \
+                    or len(cl) >= 3 and cl[0] == "dat" and cl[1] in ("snap", "begrijp") and cl[2] == "ik":
+                out.append(s.event(Empathy, 0.8, a, b, phrase=" ".join(cl[:4])))
+    return out
+
+
 def service_language(conv: Conversation, opts: AnalysisOptions, lex: Lexicon) -> Findings:
     """Agent phrases that close doors ("daar kan ik niets aan doen") or open options ("wat ik wel kan doen")."""
     closing = _phrase_events(conv, lex, "door_closing", opts.fuzzy_match, DoorClosing)
+    closing += _powerless(conv, lex, closing)
     opening = _phrase_events(conv, lex, "option_opening", opts.fuzzy_match, OptionOpening)
     return Findings(metrics=ServiceLanguageMetrics(door_closing=len(closing), option_opening=len(opening)).to_dict(),
                     events=tuple(sorted(closing + opening, key=lambda e: e.start)))
+
+
+def _powerless(conv: Conversation, lex: Lexicon, found: list[PhraseEvent]) -> list[PhraseEvent]:
+    """Door-closing by class, not by sentence: a clause that says nothing can be done about it, in any
+    wording or order: "daar" / "er" (or "daaraan"), "niets" / "niks" and "aan", with "kan" / "kunnen" /
+    "valt" ("daar kan ik helaas niks aan veranderen", "daar kunnen wij niets aan doen", "er valt niets
+    aan te doen"). Sentences a ``door_closing`` phrase already found are skipped."""
+    out: list[PhraseEvent] = []
+    for s in _agent_sentences(conv):
+        if any(s.start <= e.start <= s.end for e in found):
+            continue
+        bounds = sorted(set(s.clauses)) + [len(s.toks)]
+        for a, b in zip(bounds, bounds[1:]):
+            cl = set(s.toks[a:b])
+            if ({"daar", "er"} & cl and "aan" in cl or "daaraan" in cl) and {"niets", "niks"} & cl \
+                    and {"kan", "kunnen", "valt"} & cl:
+                out.append(s.event(DoorClosing, 0.8, a, b, phrase=" ".join(s.toks[a:b][:8])))
+                break
+    return out
 
 
 def agreements_and_closing(conv: Conversation, opts: AnalysisOptions, lex: Lexicon) -> Findings:
     """Agreements (agent sentences that commit to an action, with or without a when) and the closing check.
 
     An ``agreement`` event covers the whole sentence; ``has_when`` tells whether it names a time or
-    channel ("morgen", "per e-mail"). A ``closing_check`` ("is er nog iets ...") counts only in the
-    last ``opts.closing_window_s`` seconds of the call.
+    channel ("morgen", "per e-mail"). A ``closing_check`` counts only in the last
+    ``opts.closing_window_s`` seconds of the call: a ``closing_check`` phrase ("is er nog iets ..."), or
+    any question with a word of ``closing_check_still`` ("nog", "verder") and one of
+    ``closing_check_open`` ("iets", "ergens", "vragen", "dingen"): the class, not the sentences.
     """
     call_end = max([conv.duration] + [u.end for u in conv.utterances])
     events: list[PhraseEvent] = []
@@ -87,8 +131,20 @@ def agreements_and_closing(conv: Conversation, opts: AnalysisOptions, lex: Lexic
             events.append(s.event(Agreement, actions[0].score, phrase=actions[0].phrase, has_when=bool(when),
                                   when=when[0].phrase if when else None))
         if s.start >= call_end - opts.closing_window_s:
-            events += [s.phrase_event(ClosingCheck, m)
-                       for m in find_phrases(s.toks, lex.get("closing_check"), opts.fuzzy_match)]
+            found = [s.phrase_event(ClosingCheck, m)
+                     for m in find_phrases(s.toks, lex.get("closing_check"), opts.fuzzy_match)]
+            if not found and s.question_kind(lex, opts.fuzzy_match) is not None:
+                # any question whether something is still open: "nog" / "verder" with an indefinite
+                # ("Zijn er nog dingen waar u mee zit?", "Verder nog iets?", "Heeft u nog andere vragen?")
+                still = set(lex.get("closing_check_still")) & set(s.toks)
+                what = set(lex.get("closing_check_open")) & set(s.toks)
+                if still and what:
+                    # from the clause it is in: ASR joins it to the sentence before ("Dan staat hij
+                    # genoteerd, ..., is daarmee alles besproken, of loopt u nog ergens tegenaan?")
+                    at = min(k for k, t in enumerate(s.toks) if t in still)
+                    first = max(c for c in s.clauses if c <= at)
+                    found = [s.event(ClosingCheck, 0.8, first, phrase=f"{sorted(still)[0]} ... {sorted(what)[0]}")]
+            events += found
     metrics = AgreementMetrics(agreements=sum(isinstance(e, Agreement) for e in events),
                                closing_check=any(isinstance(e, ClosingCheck) for e in events))
     return Findings(metrics=metrics.to_dict(), events=tuple(events))

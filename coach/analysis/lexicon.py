@@ -3,7 +3,7 @@ ASR text that is often slightly wrong ("Ik hoog het" for "Ik hoor het").
 
 A lexicon file has one TOML table per list; each table has ``phrases = [...]`` and an optional
 ``note``. Matching works on normalised tokens (lower case, no punctuation); with ``fuzzy`` below
-1.0 a token of five letters or more matches a similar one (``difflib`` ratio), and a shorter one
+1.0 a token of five letters or more matches a similar one (``rapidfuzz`` ratio), and a shorter one
 differing in one letter inside a phrase of three words or more, so a misheard cue is still found.
 """
 
@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable
+
+from rapidfuzz.fuzz import ratio
 
 from ..config import read_toml
 from ..errors import CoachError
@@ -92,7 +93,7 @@ def _similar(a: str, b: str, fuzzy: float, in_long_phrase: bool = False) -> bool
         # "als ik het goed begrijp", "hoog" for "hoor"), where the other words carry the match;
         # alone, "maar" is not "maak"
         return in_long_phrase and len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
-    return SequenceMatcher(None, a, b).ratio() >= fuzzy
+    return ratio(a, b) / 100 >= fuzzy  # RapidFuzz: 2 x longest common subsequence / both lengths
 
 
 @dataclass(frozen=True)

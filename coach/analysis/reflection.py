@@ -52,13 +52,15 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("{t} The customer cut in",
                "At {t} the customer started talking while you were explaining (\"{q}\"). What happened just "
                "before, and what did the customer need at that moment?")},
+    # acting before summarising can be right (a card blocked at once): the order is shown, never judged
     "solution_without_summary": {
-        "nl": ("{t} Een oplossing, nog zonder samenvatting",
-               "Op {t} kwam u met een oplossing (\"{q}\"). Hoe wist u op dat moment wat het probleem van de klant "
-               "precies was?"),
-        "en": ("{t} A solution, before any summary",
-               "At {t} you offered a solution (\"{q}\"). How did you know at that moment what exactly the "
-               "customer's problem was?")},
+        "nl": ("{t} Een oplossing, zonder samenvatting ervoor",
+               "Op {t} kwam u met een oplossing (\"{q}\"). Soms is meteen handelen precies wat de klant nodig "
+               "heeft. Wat wist u op dat moment van het probleem, en wat maakte dat dit het moment was om te "
+               "handelen?"),
+        "en": ("{t} A solution, with no summary before it",
+               "At {t} you offered a solution (\"{q}\"). Sometimes acting at once is just what the customer "
+               "needs. What did you know about the problem at that moment, and what made it the moment to act?")},
     "summary": {
         "nl": ("{t} U vatte het probleem samen",
                "Op {t} vatte u samen wat de klant vertelde (\"{q}\"). {c}Wat veranderde er in het gesprek na dit "
@@ -96,6 +98,12 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                                   "same agreement?")},
 }
 CONFIRMED = {"nl": "De klant bevestigde het. ", "en": "The customer confirmed it. "}
+# an observation below this confidence (match score x ASR word probability) is marked "niet zeker", and
+# its moment starts by asking whether it happened at all
+UNSURE_BELOW = 0.7
+UNSURE = {"nl": ("niet zeker", "Coach is hier niet zeker van: luister het fragment op {t} terug. Klopt wat coach "
+                               "hoorde?"),
+          "en": ("not sure", "Coach is not sure here: listen back to {t}. Is what coach heard right?")}
 
 
 def _candidates(events: Iterable[Event], metrics: dict) -> list[tuple[int, dict]]:
@@ -108,10 +116,14 @@ def _candidates(events: Iterable[Event], metrics: dict) -> list[tuple[int, dict]
         confirmed = isinstance(e, Summary) and e.confirmed
         text = {lang: (title.format(**fields), question.format(**fields, c=CONFIRMED[lang] if confirmed else ""))
                 for lang, (title, question) in TEMPLATES[kind].items()}
+        unsure = e.confidence < UNSURE_BELOW
+        if unsure:  # not stated as a fact: asked ("niet zeker")
+            text = {lang: (f"{title} ({UNSURE[lang][0]})", f"{UNSURE[lang][1].format(**fields)} {question}")
+                    for lang, (title, question) in text.items()}
         out.append((priority, {"start": e.start, "end": e.end, "type": e.type, "kind": kind,
                                "title": text["nl"][0], "question": text["nl"][1],
                                "en": {"title": text["en"][0], "question": text["en"][1]},
-                               "confidence": e.confidence}))
+                               "confidence": e.confidence, "unsure": unsure}))
 
     events = list(events)
     for e in events:

@@ -20,6 +20,7 @@ P = TypeVar("P", bound=PhraseEvent)
 class QuestionKind(NamedTuple):
     kind: str  # "open" | "closed"
     score: float  # 1.0 for a "?" and a plain start; lower for a fuzzy start or no "?"
+    clause: int = 0  # token where the question starts: its clause, when ASR joined a sentence before it
 
 
 def _starts_with(toks: list[str], phrases: tuple[str, ...], fuzzy: float) -> Match | None:
@@ -91,7 +92,9 @@ class Sentence:
         prepositions = {t for p in lex.get("question_preposition") for t in tokens(p)}
         open_start = lex.get("question_open_start")
         start = None
+        at = 0
         for c in self.clauses:
+            at = c
             while c < len(toks) and toks[c] in lead:
                 c += 1
             p = c
@@ -110,7 +113,12 @@ class Sentence:
             if len(toks) < 2 or not (start or tagged):
                 return None
             score *= WORD_ORDER_ONLY
-        return QuestionKind("open" if start and start.phrase in open_start else "closed", score)
+        # the question starts at its clause, unless that clause is a tag that asks about the whole
+        # sentence ("Dat is uw adres, klopt dat?")
+        tag_only = start is not None and any(m.start == at and m.end == len(toks)
+                                             for m in find_phrases(toks, lex.get("question_tag"), STRICT_FUZZY))
+        return QuestionKind("open" if start and start.phrase in open_start else "closed", score,
+                            at if start and not tag_only else 0)
 
 
 def make_sentence(role: str, words: tuple[Word, ...]) -> Sentence:
