@@ -234,7 +234,9 @@ def render_html(view: View, call_dir: Path | None = None, embed_audio: bool = Fa
     out.append(f'<section id="moments"><h2>{e(t["moments"])}</h2><ol class="moments">')
     for m in r.reflection.get("moments", []):
         title, question = moment_text(view, m)
-        low = f'<span class="low">{e(t["low"])}</span>' if (m.get("confidence") or 1.0) < 0.7 else ""
+        # (a moment marked unsure carries "niet zeker" in its title already)
+        low = (f'<span class="low">{e(t["low"])}</span>' if (m.get("confidence") or 1.0) < 0.7 and not m.get("unsure")
+               else "")
         quote = "".join(f'<div class="{role}"><span class="who">{e(view.party(role))}:</span> {e(text)}</div>'
                         for role, text in excerpt(view, m["start"], m["end"]))
         how = how_recognised(view, m)
