@@ -86,6 +86,9 @@ PAD_S = 0.2  # audio kept around each speech region (silence on a masked channel
 GAP_S = 0.1  # silence between two packed pieces, so words never run across a cut
 BATCH_SIZE = 8
 HOP = 160  # samples per Whisper feature frame
+WITHOUT_TIMESTAMPS = True  # timestamp tokens made no difference on the read sentences (11 errors either way)
+FILL = True  # split a span to fill a window rather than start a new one (see pack_windows)
+FILL_MIN_S = 5.0
 MIX_SIGNALS = False  # pack both channels' pieces into shared windows (see pack_windows)
 
 
@@ -146,20 +149,24 @@ def _spans(regions: list[tuple[float, float]], duration: float, pad: float) -> l
     return [(s, e) for s, e in out]
 
 
+def _quietest(audio: np.ndarray, lo_s: float, hi_s: float) -> float:
+    """The middle of the quietest 20 ms frame in [lo_s, hi_s] (the last of equally quiet ones)."""
+    frame = int(0.02 * SAMPLE_RATE)
+    lo = int(lo_s * SAMPLE_RATE)
+    seg = audio[lo:int(hi_s * SAMPLE_RATE)]
+    n = len(seg) // frame
+    if n == 0:
+        return hi_s
+    energy = (seg[:n * frame].reshape(n, frame).astype(np.float64) ** 2).sum(axis=1)
+    quietest = n - 1 - int(np.argmin(energy[::-1]))
+    return (lo + quietest * frame + frame // 2) / SAMPLE_RATE
+
+
 def _split_long(audio: np.ndarray, s: float, e: float, max_s: float) -> list[tuple[float, float]]:
     """Split a span longer than ``max_s`` at its quietest 20 ms in the last 8 s of each part."""
     out = []
     while e - s > max_s:
-        lo, hi = int((s + max_s - 8.0) * SAMPLE_RATE), int((s + max_s) * SAMPLE_RATE)
-        frame = int(0.02 * SAMPLE_RATE)
-        seg = audio[lo:hi]
-        n = len(seg) // frame
-        if n == 0:
-            cut = s + max_s
-        else:
-            energy = (seg[:n * frame].reshape(n, frame) ** 2).sum(axis=1)
-            quietest = n - 1 - int(np.argmin(energy[::-1]))  # the last of equally quiet frames
-            cut = (lo + quietest * frame + frame // 2) / SAMPLE_RATE
+        cut = _quietest(audio, s + max_s - 8.0, s + max_s)
         out.append((s, cut))
         s = cut
     out.append((s, e))
@@ -185,10 +192,19 @@ def pack_windows(signals: dict[str, np.ndarray], regions: dict[str, list[tuple[f
     for lane in lanes:
         pieces: list[Piece] = []
         at = 0.0
-        for s, e, key in lane:
-            if pieces and at + gap + (e - s) > max_s:
-                windows.append(Window(tuple(pieces)))
-                pieces, at = [], 0.0
+        todo = list(lane)
+        while todo:
+            s, e, key = todo.pop(0)
+            room = max_s - at - (gap if pieces else 0.0)
+            if pieces and e - s > room:
+                if FILL and room >= FILL_MIN_S and e - s >= room + FILL_MIN_S:
+                    # fill the window: the span's head up to its quietest frame in the room left
+                    cut = _quietest(signals[key], s + room - 4.0, s + room)
+                    todo.insert(0, (cut, e, key))
+                    e = cut
+                else:
+                    windows.append(Window(tuple(pieces)))
+                    pieces, at = [], 0.0
             if pieces:
                 at += gap
             pieces.append(Piece(key, s, e, at))
@@ -232,7 +248,7 @@ def transcribe_regions(model, signals: dict[str, np.ndarray], regions: dict[str,
     clips = [{"start": int(a) / SAMPLE_RATE, "end": int(b) / SAMPLE_RATE} for a, b in zip(starts[:-1], starts[1:])]
     segments, info = _batched(model).transcribe(
         np.concatenate(audios), language=opts.language or None, beam_size=opts.beam_size, word_timestamps=True,
-        clip_timestamps=clips, vad_filter=False, batch_size=BATCH_SIZE, without_timestamps=True)
+        clip_timestamps=clips, vad_filter=False, batch_size=BATCH_SIZE, without_timestamps=WITHOUT_TIMESTAMPS)
     by_window: dict[int, list] = {}
     frames = starts // HOP  # every window starts on a whole frame
     for seg in segments:  # the generator runs here
@@ -247,6 +263,9 @@ def transcribe_regions(model, signals: dict[str, np.ndarray], regions: dict[str,
                for seg in segs if not _silent(seg) for w in (seg.words or [])]
         if any(_failed(seg) and not _silent(seg) for seg in segs):
             fallbacks += 1
+            import ctranslate2
+
+            ctranslate2.set_random_seed(0)  # the fallback samples: the same words on every run
             again, _ = model.transcribe(
                 audios[i], language=info.language, beam_size=opts.beam_size, word_timestamps=True,
                 vad_filter=False, condition_on_previous_text=False)

@@ -47,9 +47,10 @@ def test_packed_windows_hold_each_region_once_and_map_times_back():
     assert [(p.start, p.end) for w in windows for p in w.pieces if p.key == "right"] == [(5.0 - PAD_S, 6.0 + PAD_S)]
     assert all(len({p.key for p in w.pieces}) == 1 for w in windows)  # one channel per window
     left = sorted((p.start, p.end) for w in windows for p in w.pieces if p.key == "left")
-    # widened by PAD_S, merged where they touch, the 45 s region split in two, nothing lost
+    # widened by PAD_S, merged where they touch; the 45 s region split (and split again to fill a
+    # window), its parts tiling it: nothing lost, nothing twice
     assert left[0] == (1.0 - PAD_S, 12.0 + PAD_S) and left[1] == (20.0 - PAD_S, 38.0 + PAD_S)
-    assert left[2][0] == 50.0 - PAD_S and left[-1][1] == 95.0 + PAD_S and len(left) == 4
+    assert left[2][0] == 50.0 - PAD_S and left[-1][1] == 95.0 + PAD_S and len(left) >= 4
     assert all(a[1] == b[0] for a, b in zip(left[2:], left[3:]))
     for w in windows:
         audio = w.audio(signals)
