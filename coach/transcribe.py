@@ -7,12 +7,12 @@ turn it overlaps most.
 
 Two decoders (``AsrOptions.batched``):
 
-* batched (default): coach's own speech regions of both channels (or the mono mix's speaker
+* batched (``batched = true``): coach's own speech regions of both channels (or the mono mix's speaker
   turns) are cut out, packed back to back into windows of up to 30 s and decoded in batches by
   faster-whisper's ``BatchedInferencePipeline`` (greedy/beam over a batch of windows, no second
   VAD pass, word timestamps by cross-attention alignment); each word's time is then mapped back
   from its window to the piece of the original timeline it came from (``Packing``).
-* sequential: each channel (the rest silenced) goes through ``WhisperModel.transcribe`` with its
+* sequential (the default): each channel (the rest silenced) goes through ``WhisperModel.transcribe`` with its
   Silero VAD filter, one 30 s window after another, with temperature fallback.
 """
 

@@ -102,6 +102,12 @@ def test_batched_words_land_where_the_sequential_decoder_puts_them(model):
     bat = transcribe(rec, turns, AsrOptions(batched=True), model=model)
     assert bat.windows >= 2 and seq.windows == 0
     assert transcribe(rec, turns, AsrOptions(batched=True), model=model).words == bat.words
+    # ... and on one thread (a batch worker pinned to one core) the same words as on all
+    from coach.models import resolve_asr_model
+    from coach.transcribe import _load
+
+    one = _load(resolve_asr_model("base", False)[0], "int8", 1)
+    assert transcribe(rec, turns, AsrOptions(batched=True), model=one).words == bat.words
     for channel in ("left", "right"):
         a, b = seq.words[channel], bat.words[channel]
         norm = [w.text.lower().strip(".,?!") for w in a], [w.text.lower().strip(".,?!") for w in b]
