@@ -7,18 +7,19 @@ turn it overlaps most.
 
 Two decoders (``AsrOptions.batched``):
 
-* batched (``batched = true``): coach's own speech regions of both channels (or the mono mix's speaker
-  turns) are cut out, packed back to back into windows of up to 30 s and decoded in batches by
-  faster-whisper's ``BatchedInferencePipeline`` (greedy/beam over a batch of windows, no second
-  VAD pass, word timestamps by cross-attention alignment); each word's time is then mapped back
-  from its window to the piece of the original timeline it came from (``Packing``).
-* sequential (the default): each channel (the rest silenced) goes through ``WhisperModel.transcribe`` with its
-  Silero VAD filter, one 30 s window after another, with temperature fallback.
+* batched (``[asr] batched = true``): coach's own speech regions of both channels (or the mono
+  mix's speaker turns) are cut out, packed back to back into windows of up to 30 s and decoded in
+  batches by faster-whisper's ``BatchedInferencePipeline`` (beam search over a batch of windows,
+  no second VAD pass, word timestamps by cross-attention alignment); each word's time is then
+  mapped back from its window to the piece of the original timeline it came from
+  (``Window.to_original``).
+* sequential (the default): each channel (the rest silenced) goes through
+  ``WhisperModel.transcribe`` with its Silero VAD filter, one 30 s window after another, with
+  temperature fallback.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -226,6 +227,7 @@ def _failed(seg) -> bool:
 
 
 def _silent(seg) -> bool:
+    """faster-whisper's own test for a window without speech."""
     return seg.no_speech_prob > 0.6 and seg.avg_logprob < -1.0
 
 

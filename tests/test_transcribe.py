@@ -62,9 +62,8 @@ def test_real_stereo_channels_are_transcribed_apart():
 
 def test_dutch_read_speech_word_error_rate_batched(model):
     """The batched decoder on the same sentences, all five in one batch (one signal each, the
-    whole file as its speech region): the WER bound of the sequential decoder holds."""
-    import numpy as np
-
+    whole file as its speech region): the WER bound of the sequential decoder holds (measured: 11
+    errors in 47 words, against the sequential decoder's 8)."""
     from coach.transcribe import transcribe_regions
 
     lines = [line.split("\t") for line in (DATA / "rdh_flemish_cc0" / "transcripts.tsv").read_text(encoding="utf-8").splitlines()]
@@ -80,7 +79,6 @@ def test_dutch_read_speech_word_error_rate_batched(model):
         errors += word_error_rate(text, " ".join(w.text for w in ws)) * n
         words += n
     assert errors / words < 0.30, f"WER {errors / words:.2f}"
-    assert np.isfinite(errors)
 
 
 def test_batched_words_land_where_the_sequential_decoder_puts_them(model):
