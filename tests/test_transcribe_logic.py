@@ -30,3 +30,41 @@ def test_snap_keeps_words_inside_and_clips_overhanging_ones():
     out = snap_words(words, turns)
     assert out[0].text == "Oké," and 49.6 <= out[0].start and out[0].end <= 49.9
     assert out[1] == words[1]  # mostly inside: untouched
+
+
+def test_packed_windows_hold_each_region_once_and_map_times_back():
+    import numpy as np
+
+    from coach.transcribe import GAP_S, PAD_S, SAMPLE_RATE, pack_windows
+
+    n = 100 * SAMPLE_RATE  # 100 s; each sample's value is its own time, so the audio shows where it came from
+    ramp = (np.arange(n) / SAMPLE_RATE).astype(np.float32)
+    signals = {"left": ramp, "right": ramp + 1000}
+    regions = {"left": [(1.0, 9.0), (9.1, 12.0), (20.0, 38.0), (50.0, 95.0)],  # the last one > 30 s
+               "right": [(5.0, 6.0)]}
+    windows = pack_windows(signals, regions)
+    assert all(w.duration <= 30.0 + 1e-9 for w in windows)
+    assert [(p.start, p.end) for w in windows for p in w.pieces if p.key == "right"] == [(5.0 - PAD_S, 6.0 + PAD_S)]
+    assert all(len({p.key for p in w.pieces}) == 1 for w in windows)  # one channel per window
+    left = sorted((p.start, p.end) for w in windows for p in w.pieces if p.key == "left")
+    # widened by PAD_S, merged where they touch; the 45 s region split (and split again to fill a
+    # window), its parts tiling it: nothing lost, nothing twice
+    assert left[0] == (1.0 - PAD_S, 12.0 + PAD_S) and left[1] == (20.0 - PAD_S, 38.0 + PAD_S)
+    assert left[2][0] == 50.0 - PAD_S and left[-1][1] == 95.0 + PAD_S and len(left) >= 4
+    assert all(a[1] == b[0] for a, b in zip(left[2:], left[3:]))
+    for w in windows:
+        audio = w.audio(signals)
+        assert len(audio) % 160 == 0
+        for p in w.pieces:
+            i = int(round((p.at + 0.5) * SAMPLE_RATE))  # half a second into the piece
+            assert abs(audio[i] - (p.start + 0.5 + (1000 if p.key == "right" else 0))) < 1e-3
+            key, s, e = w.to_original(p.at + 0.4, p.at + 0.6)
+            assert key == p.key and abs(s - (p.start + 0.4)) < 1e-6 and abs(e - (p.start + 0.6)) < 1e-6
+        first, second = w.pieces[0], w.pieces[1] if len(w.pieces) > 1 else None
+        if second is not None:
+            gap_start = first.at + first.end - first.start
+            assert abs(second.at - gap_start - GAP_S) < 1e-9
+            # a word starting in the gap, its middle in the second piece, goes there, clipped to its start
+            key, s, e = w.to_original(gap_start + 0.08, second.at + 0.2)
+            assert key == second.key and abs(s - second.start) < 1e-9 and abs(e - (second.start + 0.2)) < 1e-6
+    assert pack_windows(signals, {"left": [], "right": []}) == []
