@@ -27,7 +27,7 @@ MIN_ACTIVE_FRAMES = 50  # 0.5 s of 10 ms filterbank frames
 #   count as alike. The clustering itself merges clusters closer than its threshold (0.7046, a
 #   Euclidean distance between unit vectors = cosine 0.752): two clusters that are only kept apart
 #   because two speakers were asked for sit near that line. Measured (scripts/speaker_separation.py):
-#   see SEPARATION_NOTE in the README.
+#   the table under "When the two voices cannot be told apart" in the README.
 # DOMINANT_SHARE: one cluster holding more than this share of the speech time.
 ALIKE_COSINE = 0.75
 DOMINANT_SHARE = 0.90
