@@ -12,11 +12,15 @@ Calls d01-d15 are the tune split, d16-d30 the held-out split. Diarization output
 variant and call in ``--cache`` (RTTM + the speaker-separation block), so a rerun only scores.
 
 Variants (how the 8 kHz audio reaches the 16 kHz models):
-  default  coach's decoder (PyAV / libswresample, its default filter)
+  default  coach's decoder (PyAV / libswresample, its default filter): coach as it is
+  band     ``default``, then a soxr round trip to the original rate and back (``telephone_band``):
+           removes what libswresample left above 4 kHz, as ``soxr`` does, inside coach's own path
   soxr     the file read at 8 kHz and upsampled with soxr's very-high-quality filter
   level    ``default``, then the speech level normalised to -20 dBFS RMS over the loudest half
            of its 30 ms frames (telephone levels vary; the peak is capped at -1 dBFS)
   soxr+level  both
+  xovl     ``default`` with pyannote's ``embedding_exclude_overlap`` (embeddings from frames where only
+           one speaker is active; not pre-processing, a diarization option, tried alongside)
 """
 
 from __future__ import annotations
@@ -48,6 +52,24 @@ def _level(x: np.ndarray) -> np.ndarray:
     return (x * gain).astype(np.float32)
 
 
+def telephone_band(audio: np.ndarray, original_rate: int) -> np.ndarray:
+    """Audio recorded below 16 kHz without what the decoder's resampler left above the original Nyquist
+    frequency: libswresample's default filter leaves images of the mu-law noise near 4 kHz in 3.9-4.6 kHz,
+    some 35 dB above a steep filter's. Down to the original rate and back with soxr VHQ; on d04 the
+    result correlates 0.9999997 with soxr upsampling of the original. Tried, not kept (README)."""
+    import soxr
+
+    from coach.audio import SAMPLE_RATE
+
+    if not original_rate or original_rate >= SAMPLE_RATE:
+        return audio
+    low = soxr.resample(audio, SAMPLE_RATE, original_rate, quality="VHQ")
+    back = soxr.resample(low, original_rate, SAMPLE_RATE, quality="VHQ").astype(np.float32)
+    out = np.zeros_like(audio)
+    out[: min(len(out), len(back))] = back[: len(out)]
+    return out
+
+
 def load(path: Path, variant: str):
     """The call as a coach ``Recording`` (mono, 16 kHz), pre-processed as ``variant`` says."""
     from dataclasses import replace
@@ -59,6 +81,8 @@ def load(path: Path, variant: str):
 
     rec = decode(path)
     x = rec.mono()
+    if variant.startswith("band"):
+        x = telephone_band(x, rec.original_sample_rate)
     if "soxr" in variant:
         raw, sr = sf.read(str(path), dtype="float32", always_2d=True)
         x = soxr.resample(raw.mean(axis=1), sr, SAMPLE_RATE, quality="VHQ").astype(np.float32)
@@ -92,7 +116,7 @@ def diarized(path: Path, variant: str, cache: Path) -> dict:
 
     t = time.perf_counter()
     rec = load(path, variant)
-    turns = diarize(rec, DiarizationOptions())
+    turns = diarize(rec, DiarizationOptions(embedding_exclude_overlap="xovl" in variant))
     data = {"turns": [[x.speaker, x.start, x.end] for x in turns.turns], "duration": rec.duration,
             "separation": turns.separation, "seconds": round(time.perf_counter() - t, 1)}
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -150,8 +174,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"{100 * der[0.25]:5.1f}%)  cos {sep.get('centroid_cosine')}  share {sep.get('largest_share')}",
                   flush=True)
         summary[variant] = {f"{split}_der{'' if c == 0.0 else '_collar025'}": round(100 * abs(m), 2)
-                            for (split, c), m in metrics.items()} | {"flagged_unreliable": flagged} | {
-            f"{split}_der_not_flagged": round(100 * abs(m), 2) for split, m in unflagged.items()}
+                            if len(m.results_) else None for (split, c), m in metrics.items()} | {"flagged_unreliable": flagged} | {
+            f"{split}_der_not_flagged": round(100 * abs(m), 2) if len(m.results_) else None
+            for split, m in unflagged.items()}
     print(json.dumps(summary))
     return 0
 
