@@ -117,3 +117,19 @@ def test_installed_coach_warns_and_hedges_on_alike_voices(tmp_path):
     assert "| Spreektijd (niet zeker) |" in md and "| Interrupties (niet zeker) |" in md
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert "niet zeker" in html
+
+
+def test_session_page_leaves_a_call_with_alike_voices_out_of_the_timing_charts(tmp_path):
+    from dataclasses import replace
+
+    from coach.report.model import CallReport
+    from coach.report.session import _value, render_session
+
+    fixture = json.loads((DATA / "golden" / "report_fixture.json").read_text(encoding="utf-8"))
+    ok = CallReport.from_dict(fixture)
+    sep = separation(_turns(30, 20), ["SPEAKER_00", "SPEAKER_01"], np.array([[1.0, 0.1], [1.0, 0.12]]))
+    alike = replace(ok, call=replace(ok.call, id="alike", speaker_separation=sep))
+    assert _value(ok, ("talk_ratio", "agent")) is not None and _value(alike, ("talk_ratio", "agent")) is None
+    assert _value(alike, ("questions", "agent_open")) == _value(ok, ("questions", "agent_open"))
+    page = render_session([ok, alike], tmp_path / "session.html")
+    assert 'class="note unsure"' in page and "alike" in page.split('class="note unsure"')[1][:400]
