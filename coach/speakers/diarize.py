@@ -165,11 +165,11 @@ def diarize(rec: Recording, opts: DiarizationOptions) -> SpeakerTurns:
                     for seg, _, label in annotation.itertracks(yield_label=True)), key=lambda t: (t.start, t.speaker))
     found = sorted({t.speaker for t in turns})
     warnings = []
+    sep = separation(turns, sorted(annotation.labels()), centroids, opts.num_speakers or 2)
     if opts.num_speakers and len(found) < opts.num_speakers:
         warnings.append(f"diarization found {len(found)} speaker(s) where {opts.num_speakers} were expected: "
-                        "only one party may be audible")
-    sep = separation(turns, sorted(annotation.labels()), centroids, opts.num_speakers or 2)
-    if not sep["reliable"]:
+                        "only one party may be audible, or " + SEPARATION_WARNING.rstrip(": "))
+    elif not sep["reliable"]:
         warnings.append(SEPARATION_WARNING + "; ".join(sep["reasons"]))
     return SpeakerTurns(turns=tuple(turns), source="diarization", speakers=tuple(found), warnings=tuple(warnings),
                         method="pyannote.audio 4 SpeakerDiarization (segmentation-3.0 + CAM++, agglomerative)",
