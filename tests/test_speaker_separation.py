@@ -134,3 +134,22 @@ def test_session_page_leaves_a_call_with_alike_voices_out_of_the_timing_charts(t
     assert _value(alike, ("questions", "agent_open")) == _value(ok, ("questions", "agent_open"))
     page = render_session([ok, alike], tmp_path / "session.html")
     assert 'class="note unsure"' in page and "alike" in page.split('class="note unsure"')[1][:400]
+
+
+@pytest.mark.parametrize("language, mark", [("nl", "niet zeker"), ("en", "not certain")])
+def test_report_marks_the_timing_figures_not_certain_and_the_word_figures_not(language, mark):
+    from dataclasses import replace
+
+    from coach.report.markdown import markdown
+    from coach.report.model import CallReport
+    from coach.report.view import make_view
+
+    ok = CallReport.from_dict(json.loads((DATA / "golden" / "report_fixture.json").read_text(encoding="utf-8")))
+    sep = separation(_turns(30, 20), ["SPEAKER_00", "SPEAKER_01"], np.array([[1.0, 0.1], [1.0, 0.12]]))
+    alike = replace(ok, call=replace(ok.call, speaker_separation=sep))
+    assert mark not in markdown(make_view(ok, language))
+    numbers = {n.key: n for n in make_view(alike, language).numbers}
+    assert {k for k, n in numbers.items() if n.uncertain} == set(sep["uncertain_figures"])
+    assert numbers["talk_ratio"].low_confidence and not numbers["questions"].uncertain
+    md = markdown(make_view(alike, language))
+    assert f"| {numbers['talk_ratio'].label} ({mark}) |" in md and f"| {numbers['questions'].label} ({mark}) |" not in md
