@@ -18,6 +18,7 @@ import numpy as np
 from . import __version__, runtime
 from .analysis import analyze_conversation
 from .analysis.lexicon import load_lexicon
+from .analysis.separation import hedge
 from .audio import Recording, decode
 from .config import AnalyzeOptions, settings_hash
 from .conversation import Conversation, Turn, group_words
@@ -163,6 +164,7 @@ def _analyze_file(path: str | Path, options: AnalyzeOptions | None, call_id: str
         frames = voice_frames(rec, conv.turns, conv.roles, conv.speaker_source)
         conv = replace(conv, voice=voice_tracks(frames))  # pitch/energy at overlaps: did a voice fall to an end?
         findings = analyze_conversation(conv, options.analysis, load_lexicon(options.lexicon, options.asr.language or "nl"))
+        findings = hedge(findings, conv, turns.separation, options.analysis)  # voices alike: no timing as fact
         voices = prosody(rec, conv.turns, conv.roles, conv.speaker_source, options.analysis.prosody_window_s,
                          frames=frames)
         metrics = findings.metrics | {"prosody": {r: {k: v for k, v in voices[r].items() if not isinstance(v, list)}
@@ -180,7 +182,7 @@ def _analyze_file(path: str | Path, options: AnalyzeOptions | None, call_id: str
         channels=rec.num_channels, speaker_source=turns.source, agent=roles.agent,
         language=transcript.language or options.asr.language, codec=rec.codec,
         original_sample_rate=rec.original_sample_rate, roles_method=roles.method, speakers_method=turns.method,
-        roles_confidence=roles.confidence, roles_cues=list(roles.cues))
+        roles_confidence=roles.confidence, roles_cues=list(roles.cues), speaker_separation=turns.separation)
     versions = {
         "coach": __version__, "asr_model": transcript.model,
         "diarization": turns.method if turns.source == "diarization" else "none (one party per stereo channel)",

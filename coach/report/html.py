@@ -250,7 +250,7 @@ def render_html(view: View, call_dir: Path | None = None, embed_audio: bool = Fa
                f'<p class="note">{e(t["legend"])}</p></section>')
     out.append(f'<section id="numbers"><h2>{e(t["numbers"])}</h2><dl class="numbers">')
     for n in view.numbers:
-        low = f'<span class="low">{e(t["low"])}</span>' if n.low_confidence else ""
+        low = f'<span class="low">{e(t["uncertain"] if n.uncertain else t["low"])}</span>' if n.low_confidence else ""
         out.append(f'<dt>{e(n.label)}{low}</dt><dd><span class="value">{e(n.value)}</span> — {e(n.meaning)} '
                    f'<span class="how">({e(n.how)})</span></dd>')
     out.append("</dl></section>")

@@ -33,7 +33,7 @@ def markdown(view: View) -> str:
     lines += [f"## {t['questions']}", ""] + [f"- {_md(q)}" for q in general_questions(view)] + [""]
     lines += [f"## {t['numbers']}", "", "| | | |", "|---|---|---|"]
     for n in view.numbers:
-        low = f" ({t['low']})" if n.low_confidence else ""
+        low = f" ({t['uncertain'] if n.uncertain else t['low']})" if n.low_confidence else ""
         lines.append(f"| {_md(n.label)}{low} | {_md(n.value)} | {_md(n.meaning)} _{_md(n.how)}_ |")
     lines += ["", f"## {t['transcript']}", ""]
     for u in r.conversation.utterances:

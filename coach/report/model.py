@@ -35,6 +35,9 @@ class CallInfo:
     speakers_method: str = ""
     roles_confidence: float | None = None  # probability that the agent is the right speaker (coach.speakers.roles)
     roles_cues: list = field(default_factory=list)  # the role cues found per speaker, with their weights
+    # mono calls: did the diarization tell the two voices apart (coach.speakers.diarize.separation): reliable,
+    # reasons, speakers_found, centroid_cosine, largest_share, speech_share, thresholds, uncertain_figures
+    speaker_separation: dict | None = None
 
     def to_dict(self) -> dict:
         return dict(self.__dict__, duration_s=round(self.duration_s, 3))

@@ -42,7 +42,14 @@ SESSION_JS = """
 """
 
 
+FIGURE = {"talk_ratio": "talk_ratio", "interruptions": "interruptions", "backchannels": "backchannels",
+          "response_gap_s": "response_gap"}  # metric -> its name in call.speaker_separation.uncertain_figures
+
+
 def _value(report: CallReport, path: tuple[str, str]) -> float | None:
+    """The figure, or None when the call's voices could not be told apart (it is not a fact there)."""
+    if FIGURE.get(path[0]) in ((report.call.speaker_separation or {}).get("uncertain_figures") or ()):
+        return None
     v = report.metrics.get(path[0], {})
     v = v.get(path[1]) if isinstance(v, dict) else None
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
@@ -95,7 +102,10 @@ def render_session(reports: list[CallReport], out_path: Path, language: str = "n
         out.append(f'<div class="trend"><h3>{e(label_nl if nl else label_en)}</h3>{_chart(values, labels, unit)}</div>')
     sbs = " · ".join(f"{e(v.clean(r.call.id))}: {e({True: t['yes'], False: t['no'], None: t['no_solution']}[r.metrics.get('summary_before_solution')])}"
                      for r, v in zip(reports, views))
-    out.append(f'</div><p>{e("Samenvatting vóór oplossing" if nl else "Summary before solution")}: {sbs}</p></section>')
+    unsure = [v.clean(r.call.id) for r, v in zip(reports, views) if (r.call.speaker_separation or {}).get("uncertain_figures")]
+    note = (f'<p class="note unsure">{e("Niet in de grafieken van spreektijd, interrupties, luistersignalen en wachttijd (de stemmen waren niet uit elkaar te houden): " if nl else "Left out of the charts of talk time, interruptions, listening cues and response gap (the voices could not be told apart): ")}'
+            f'{e(", ".join(unsure))}</p>' if unsure else "")
+    out.append(f'</div>{note}<p>{e("Samenvatting vóór oplossing" if nl else "Summary before solution")}: {sbs}</p></section>')
     out.append(f'<section id="moments"><h2>{e(t["moments"])}</h2>')
     for n, (r, view) in enumerate(zip(reports, views)):
         src = Path(r.call.source)

@@ -32,7 +32,7 @@ T = {
         "no_audio_redacted": "Geen audio gekoppeld: de opname bevat persoonsgegevens (--embed-audio zet de audio erin "
                              "met stilte op de weggelaten stukken; --link-original koppelt de opname zelf).", "no_audio_session": "Audio niet gekoppeld: redactie staat aan; gebruik --link-original om de opnames af te spelen.", "yes": "ja", "no": "nee",
         "no_solution": "geen oplossing", "warnings": "Let op", "seconds": "s",
-        "roles": "Wie is de agent", "roles_sure": "{p:.0%} zeker",
+        "roles": "Wie is de agent", "roles_sure": "{p:.0%} zeker", "uncertain": "niet zeker",
     },
     "en": {
         "title": "Looking back on call {id}", "agent": "Agent", "customer": "Customer", "moments": "Moments to listen back to",
@@ -52,7 +52,7 @@ T = {
         "no_audio_redacted": "No audio linked: the recording holds personal data (--embed-audio puts the audio in "
                              "with the left-out stretches silenced; --link-original links the recording itself).", "no_audio_session": "Audio not linked: redaction is on; use --link-original to play the recordings.", "yes": "yes", "no": "no",
         "no_solution": "no solution", "warnings": "Note", "seconds": "s",
-        "roles": "Who is the agent", "roles_sure": "{p:.0%} sure",
+        "roles": "Who is the agent", "roles_sure": "{p:.0%} sure", "uncertain": "not certain",
     },
 }
 
@@ -65,6 +65,7 @@ class Number:
     meaning: str
     how: str
     low_confidence: bool = False
+    uncertain: bool = False  # the voices could not be told apart: this figure is not a fact (call.speaker_separation)
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,12 @@ def _numbers(r: CallReport, lang: str, t: dict) -> list[Number]:
     words_how = f"{t['how_words']} ({'gemiddelde woordzekerheid' if nl else 'mean word confidence'} " \
                 f"{mean_word_prob(r):.2f})"
     out: list[Number] = []
+    unsure = set((r.call.speaker_separation or {}).get("uncertain_figures") or ())
 
     def add(key: str, value: str, meaning_nl: str, meaning_en: str, how: str, low: bool = False) -> None:
         label_nl, label_en = LABELS[key]
-        out.append(Number(key, label_nl if nl else label_en, value, meaning_nl if nl else meaning_en, how, low))
+        out.append(Number(key, label_nl if nl else label_en, value, meaning_nl if nl else meaning_en, how,
+                          low or key in unsure, key in unsure))
 
     ratio, talk = m.get("talk_ratio", {}), m.get("talk_s", {})
     add("talk_ratio", f"{t['agent']} {100 * ratio.get('agent', 0):.0f}% · {t['customer']} {100 * ratio.get('customer', 0):.0f}%",

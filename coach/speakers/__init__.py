@@ -23,6 +23,8 @@ class SpeakerTurns:
         source: ``"channels"`` or ``"diarization"``.
         speakers: all speaker ids, including any that never spoke.
         warnings: for the report (one party silent, leak removed...).
+        separation: mono calls: whether the diarization told the two voices apart, with the
+            measured numbers (``coach.speakers.diarize.separation``); None for stereo.
     """
 
     turns: tuple[Turn, ...]
@@ -30,6 +32,7 @@ class SpeakerTurns:
     speakers: tuple[str, ...]
     warnings: tuple[str, ...] = ()
     method: str = ""
+    separation: dict | None = None  # diarization only: were the voices told apart (diarize.separation)
 
     def of(self, speaker: str) -> list[Turn]:
         return [t for t in self.turns if t.speaker == speaker]
