@@ -6,7 +6,7 @@ and per role) and role attribution against the call's truth, and the batched dec
 fallbacks; then the totals and the ASR speed ratio of each variant over the first.
 
 Usage: .venv/bin/python scripts/asr_ab.py [CALL.flac ...]   (default: coach/samples/*.flac + the
-4.3-min dev call d30 when /work/shared/data/dev_calls exists)
+4.3-min dev call d30 when ../shared/data/dev_calls exists next to the clone)
 Variants: sequential (AsrOptions.batched=False), batched (one channel per window),
 batched_mix (both channels' pieces in shared windows; transcribe.MIX_SIGNALS).
 """
@@ -26,7 +26,7 @@ from coach.config import AnalyzeOptions  # noqa: E402
 from coach.evaluate import role_attribution, role_wer  # noqa: E402
 from coach.pipeline import analyze_file  # noqa: E402
 
-DEV = Path("/work/shared/data/dev_calls")
+DEV = ROOT.parent / "shared" / "data" / "dev_calls"  # ../shared next to the clone
 VARIANTS = {"sequential": (False, False), "batched": (True, False), "batched_mix": (True, True)}
 
 

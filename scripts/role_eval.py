@@ -8,7 +8,7 @@ content hash. Every later run only re-assigns roles and scores them with
 ``coach.evaluate.role_attribution`` (share of speech time given to the right party).
 
     .venv/bin/python scripts/role_eval.py --cache reports/role_cache \\
-        coach/samples/*.flac /work/shared/data/dev_calls/tel8k/*.wav
+        coach/samples/*.flac ../shared/data/dev_calls/tel8k/*.wav
 
 Before/after a change of the rule: ``--coach-from DIR`` imports coach from another copy (same cache).
 
