@@ -17,7 +17,7 @@ import numpy as np
 
 from . import __version__, runtime
 from .analysis import analyze_conversation
-from .analysis.lexicon import load_lexicon
+from .analysis.lexicon import load_lexicon, missing_lexicon_warning
 from .analysis.separation import hedge
 from .audio import Recording, decode
 from .config import AnalyzeOptions, settings_hash
@@ -163,7 +163,8 @@ def _analyze_file(path: str | Path, options: AnalyzeOptions | None, call_id: str
         conv = build_conversation(rec, turns, transcript, roles, options.utterance_gap_s)
         frames = voice_frames(rec, conv.turns, conv.roles, conv.speaker_source)
         conv = replace(conv, voice=voice_tracks(frames))  # pitch/energy at overlaps: did a voice fall to an end?
-        findings = analyze_conversation(conv, options.analysis, load_lexicon(options.lexicon, options.asr.language or "nl"))
+        # the lexicon of the language Whisper heard (set, or detected when --language is empty)
+        findings = analyze_conversation(conv, options.analysis, load_lexicon(options.lexicon, role_language))
         findings = hedge(findings, conv, turns.separation, options.analysis)  # voices alike: no timing as fact
         voices = prosody(rec, conv.turns, conv.roles, conv.speaker_source, options.analysis.prosody_window_s,
                          frames=frames)
@@ -175,6 +176,9 @@ def _analyze_file(path: str | Path, options: AnalyzeOptions | None, call_id: str
     timings["x_realtime"] = round(rec.duration / total, 2) if total > 0 else 0.0
 
     warnings = list(rec.warnings) + list(turns.warnings) + list(roles.warnings)
+    no_lexicon = missing_lexicon_warning(options.lexicon, role_language)
+    if no_lexicon:
+        warnings.append(no_lexicon)
     if not transcript.words or not any(transcript.words.values()):
         warnings.append("speech was found but no words were recognised (language or audio quality?)")
     info = CallInfo(

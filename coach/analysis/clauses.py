@@ -31,6 +31,13 @@ so in ``SolutionMatch.rule``:
 No rule fires in a question ("Zal ik ...?"), in a clause with a negation ("ik kan daar niets aan
 doen"), or in a sentence about waiting (``not_solution_context``: "ik zet u even in de wacht").
 
+English (a lexicon named "en"; ``ENGLISH`` below): the same rules in English word order, where the
+verb follows the subject and its auxiliary: ``commit`` "I sent you a new card", ``future`` "I'll send
+a technician", "we will refund", "I'm going to arrange", "I can rebook you", ``done`` "I have
+blocked", "I've gone ahead and cancelled", ``receive`` "you'll receive ... from us", ``offer``,
+``instruction`` ("if you ..., ..."), ``visit`` ("an engineer will come out"); no ``dropped_subject``
+(Whisper keeps an English "I").
+
 Solution versus information by the call's purpose (``call_purpose``): when the customer opened by
 asking how something works (``purpose_information``) and named no problem (``purpose_problem``),
 explaining the procedure is information: only ``commit`` / ``future`` / ``done`` with "ik" count then,
@@ -132,6 +139,8 @@ def solution_match(toks: list[str], clause_starts: list[int], lex: Lexicon, purp
     g = _grammar(lex)
     if not toks or find_phrases(toks, lex.get("not_solution_context"), fuzzy):
         return None
+    if g.language == "en":
+        return _english_match(toks, clause_starts, g, purpose, fuzzy)
     info = purpose == "information"
     subjects = SINGULAR if info else SUBJECT
     found: list[SolutionMatch] = []
@@ -208,6 +217,105 @@ def solution_match(toks: list[str], clause_starts: list[int], lex: Lexicon, purp
                     and not NEGATION & set(cl):
                 return SolutionMatch("visit", a + k, a + k + 1, 0.9, t)
     return None
+
+
+class ENGLISH:
+    """The English word classes the rules need besides the lexicon's lists."""
+    SUBJECT = frozenset({"i", "we"})
+    SINGULAR = frozenset({"i"})
+    # contracted subjects and the auxiliary they hold ("i'll" = "i will")
+    CONTRACTED = {"i'll": "will", "we'll": "will", "i've": "have", "we've": "have", "i'm": "be", "we're": "be"}
+    NEGATION = frozenset({"not", "no", "nothing", "never", "can't", "cannot", "won't", "don't", "didn't",
+                          "couldn't", "wouldn't", "isn't", "aren't", "haven't", "hasn't", "unable", "nobody"})
+    WILL = frozenset({"will", "shall", "can", "'ll"})  # and the lexicon's solution_auxiliaries
+    BE = frozenset({"am", "are", "'m", "'re", "be"})  # "I'm going to", "we are going to"
+    HAVE = frozenset({"have", "has", "'ve"})
+    # words between the subject and its verb: "I'll just send", "I've gone ahead and blocked"
+    SKIP = frozenset({"just", "also", "now", "then", "already", "personally", "actually", "definitely",
+                      "certainly", "quickly", "immediately", "today", "gone", "go", "ahead", "and", "to",
+                      "right", "away", "happily", "gladly"})
+    YOU = frozenset({"you", "you're", "you'll"})
+    ABOUT = frozenset({"about", "from", "regarding", "because", "on"})
+    RECEIVE_SOURCE = ("from me", "from us")
+    COME = frozenset({"come", "comes", "coming", "visit", "visits", "pop", "drop"})
+    COME_PARTICLE = frozenset({"out", "round", "around", "over", "by", "to", "in"})
+
+
+def _english_match(toks: list[str], clause_starts: list[int], g: Grammar, purpose: str,
+                   fuzzy: float) -> SolutionMatch | None:
+    """The rules of ``solution_match`` in English word order (see the module's docstring)."""
+    E, lex = ENGLISH, g.lex
+    info = purpose == "information"
+    subjects = E.SINGULAR if info else E.SUBJECT
+    will = E.WILL | g.aux_future
+    clauses = _clauses(toks, clause_starts)
+    for a, b in clauses:
+        cl = toks[a:b]
+        if E.NEGATION & set(cl) or any(t.endswith("n't") for t in cl):
+            continue
+        for i, t in enumerate(cl):
+            if t in subjects:
+                aux = None
+            elif t in E.CONTRACTED and t[:t.index("'")] in subjects:
+                aux = E.CONTRACTED[t]
+            else:
+                continue
+            for k in range(i + 1, min(len(cl), i + 7)):
+                w = cl[k]
+                if w in E.SKIP:
+                    continue
+                if w in will:
+                    aux = "will" if aux != "be" else aux
+                    continue
+                if w in E.BE and aux is None:
+                    aux = "be"  # "I'm going to" (going: an auxiliary of the lexicon)
+                    continue
+                if w in E.HAVE and aux in (None, "will"):
+                    aux = "have"
+                    continue
+                forms = _english_forms(w)
+                if any(g.inert(f) for f in forms) or not any(g.acts(f) for f in forms):
+                    break
+                rule = {"have": "done", "will": "future"}.get(aux, "commit")
+                if aux == "be" and ("going" in cl[i:k] or "gonna" in cl[i:k]):
+                    rule = "future"  # "I'm going to arrange"; "we're sorting it now": commit
+                elif aux == "be" and cl[k + 1:k + 2] and cl[k + 1] in E.ABOUT:
+                    break  # "I'm calling about your order": why one calls, not an act
+                return SolutionMatch(rule, a + i, a + k + 1, 1.0, " ".join(cl[i:k + 1]))
+    offer = find_phrases(toks, lex.get("solution"), fuzzy)
+    if offer:
+        m = offer[0]
+        return SolutionMatch("offer", m.start, m.end, m.score, m.phrase)
+    if info:
+        return None
+    receive = find_phrases(toks, lex.get("solution_receive"), fuzzy)
+    if receive and find_phrases(toks, E.RECEIVE_SOURCE, 1.0):
+        m = receive[0]
+        return SolutionMatch("receive", m.start, m.end, m.score, m.phrase)
+    instruction = find_phrases(toks, lex.get("solution_instruction"), fuzzy)
+    if instruction:
+        m = instruction[0]
+        return SolutionMatch("instruction", m.start, m.end, m.score, m.phrase)
+    if not receive:
+        # a conditional instruction: "if you unplug the router, it restarts ..." with no I / we
+        for n, (a, b) in enumerate(clauses):
+            after = toks[a:clauses[n + 1][1]] if n + 1 < len(clauses) else []
+            if b - a >= 4 and toks[a] == "if" and toks[a + 1] in E.YOU and after \
+                    and not (E.SUBJECT | set(E.CONTRACTED)) & set(after):
+                return SolutionMatch("instruction", a, a + 2, 0.8, f"{toks[a]} {toks[a + 1]}")
+    for a, b in clauses:
+        cl = toks[a:b]
+        for k, t in enumerate(cl):  # "an engineer will come out tomorrow", "a technician will visit you"
+            if t in E.COME and k and cl[k - 1] not in E.YOU and not E.NEGATION & set(cl) \
+                    and (t.startswith("visit") or E.COME_PARTICLE & set(cl[k + 1:k + 3])):
+                return SolutionMatch("visit", a + k, a + k + 1, 0.9, t)
+    return None
+
+
+def _english_forms(w: str) -> tuple[str, ...]:
+    """``w``, and without the doubled consonant a dictionary misses ("cancelled" -> "cancel")."""
+    m = re.match(r"^(\w+?)(\w)\2(?:ed|ing)$", w)
+    return (w, m.group(1) + m.group(2)) if m else (w,)
 
 
 def call_purpose(customer_toks: list[str], lex: Lexicon, fuzzy: float = 0.75) -> str:

@@ -70,6 +70,7 @@ def _empathy_by_class(conv: Conversation, lex: Lexicon, found: list[PhraseEvent]
     balen"), or "dat snap / begrijp ik" ("dat begrijp ik goed"); never with a negation ("dat begrijp
     ik niet")."""
     feeling = set(lex.get("empathy_feeling"))
+    english = lex.name == "en"
     out: list[PhraseEvent] = []
     for s in _agent_sentences(conv):
         bounds = sorted(set(s.clauses)) + [len(s.toks)]
@@ -77,12 +78,25 @@ def _empathy_by_class(conv: Conversation, lex: Lexicon, found: list[PhraseEvent]
             if any(s.span(a, b)[0] <= e.start < s.span(a, b)[1] for e in found):
                 continue
             cl = s.toks[a:b]
+            if english:
+                # "that's really stressful", "that must be worrying", "that sounds so annoying"
+                if EN_NEGATION & set(cl) or any(t.endswith("n't") for t in cl):
+                    continue
+                lead = next((n for n in EN_FEELING_LEADS if cl[:len(n)] == list(n)), None)
+                if lead and feeling & set(cl[len(lead):len(lead) + 3]):
+                    out.append(s.event(Empathy, 0.8, a, b, phrase=" ".join(cl[:len(lead) + 3])))
+                continue
             if {"niet", "geen", "niets", "niks"} & set(cl):
                 continue
             if cl[:2] == ["dat", "is"] and feeling & set(cl[2:5]) \
                     or len(cl) >= 3 and cl[0] == "dat" and cl[1] in ("snap", "begrijp") and cl[2] == "ik":
                 out.append(s.event(Empathy, 0.8, a, b, phrase=" ".join(cl[:4])))
     return out
+
+
+EN_NEGATION = frozenset({"not", "no", "never", "nothing"})
+EN_FEELING_LEADS = (("that's",), ("that", "is"), ("that", "must", "be"), ("that", "sounds"), ("it's",),
+                    ("it", "must", "be"), ("that", "sounds", "really"))
 
 
 def service_language(conv: Conversation, opts: AnalysisOptions, lex: Lexicon) -> Findings:
@@ -106,6 +120,12 @@ def _powerless(conv: Conversation, lex: Lexicon, found: list[PhraseEvent]) -> li
         bounds = sorted(set(s.clauses)) + [len(s.toks)]
         for a, b in zip(bounds, bounds[1:]):
             cl = set(s.toks[a:b])
+            if lex.name == "en":
+                # "there's really nothing I can do about it", "nothing we can change"
+                if "nothing" in cl and {"can", "could"} & cl and {"do", "about", "change"} & cl:
+                    out.append(s.event(DoorClosing, 0.8, a, b, phrase=" ".join(s.toks[a:b][:8])))
+                    break
+                continue
             if ({"daar", "er"} & cl and "aan" in cl or "daaraan" in cl) and {"niets", "niks"} & cl \
                     and {"kan", "kunnen", "valt"} & cl:
                 out.append(s.event(DoorClosing, 0.8, a, b, phrase=" ".join(s.toks[a:b][:8])))

@@ -24,6 +24,10 @@ LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
 # words that may stand anywhere in a phrase without changing it ("daar kan ik helaas niets aan doen")
 FILLERS = frozenset({"helaas", "ook", "gewoon", "even", "eigenlijk", "nou"})
 STRICT_FUZZY = 0.9  # single words at a question's start and time words: "zorgen" must not pass for "morgen"
+# words a close spelling must not stand for: "something" is no ASR error of "nothing" ("there's
+# something I can do" is no door-closing); they match exactly
+EXACT_ONLY = frozenset({"nothing", "something", "anything", "everything", "nobody", "somebody", "anybody",
+                        "never", "ever", "cannot", "can't", "won't", "don't", "isn't"})
 MIN_CONTENT_LEN = 3  # shorter tokens are never content words
 
 
@@ -51,6 +55,15 @@ def lexicon_file(path: str = "", language: str = "nl") -> Path:
     """The lexicon file in use: ``path``, or the packaged one for ``language`` (Dutch when there is none)."""
     p = Path(path) if path else LEXICON_DIR / f"{language}.toml"
     return p if path or p.is_file() else LEXICON_DIR / "nl.toml"
+
+
+def missing_lexicon_warning(path: str, language: str) -> str | None:
+    """The report's warning when ``language`` has no packaged lexicon (and no ``path`` was given), so
+    the Dutch lists (``lexicon_file``'s fallback) were run over another language; else None."""
+    if path or not language or (LEXICON_DIR / f"{language}.toml").is_file():
+        return None
+    return (f"no lexicon for language '{language}': the Dutch phrase lists were used; "
+            "language observations are unreliable")
 
 
 def load_lexicon(path: str = "", language: str = "nl") -> Lexicon:
@@ -86,7 +99,7 @@ def tokens(text: str) -> list[str]:
 def _similar(a: str, b: str, fuzzy: float, in_long_phrase: bool = False) -> bool:
     if a == b:
         return True
-    if fuzzy >= 1.0 or min(len(a), len(b)) < 3:
+    if fuzzy >= 1.0 or min(len(a), len(b)) < 3 or a in EXACT_ONLY or b in EXACT_ONLY:
         return False  # short words ("ja", "nu") must match exactly
     if min(len(a), len(b)) <= 4:
         # short words: one wrong letter only inside a phrase of 3+ words ("met" for "het" in

@@ -197,7 +197,7 @@ def _answered(after: list[Sentence], end: float, lex: Lexicon, opts: AnalysisOpt
             return False
         if s.role == "customer":
             head = s.toks[:3]
-            return bool({"nee", "niet"} & set(head)) \
+            return bool(({"no", "not"} if lex.name == "en" else {"nee", "niet"}) & set(head)) \
                 or bool(find_phrases(head, lex.get("confirmation"), opts.fuzzy_match))
     return False
 
@@ -220,7 +220,7 @@ def _confirmation(after: list[Sentence], summary_end: float, lex: Lexicon, opts:
             return None
         if s.role == "customer":
             head = s.toks[:4]
-            if "maar" in head:
+            if ("but" if lex.name == "en" else "maar") in head:
                 return None  # "ja, maar ..." corrects the summary
             return s if find_phrases(head, lex.get("confirmation"), opts.fuzzy_match) else None
     return None
