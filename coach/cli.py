@@ -244,7 +244,8 @@ def _summary_line(r, folder: Path) -> str:
     m = r.metrics
     talk = m.get("talk_ratio", {}).get("agent", 0.0)
     ints = m.get("interruptions", {})
-    sbs = {True: "yes", False: "no", None: "no solution"}[m.get("summary_before_solution")]
+    sbs = {True: "yes", False: "no", None: "no solution", "absent": "not assessed"}[m.get("summary_before_solution",
+                                                                                            "absent")]
     return (f"[bold]{escape(r.call.id)}[/]: {r.call.duration_s:.0f} s "
             f"{'stereo' if r.call.speaker_source == 'channels' else 'mono'}, agent talks {100 * talk:.0f}%, "
             f"interruptions by agent {ints.get('by_agent', 0)} / customer {ints.get('by_customer', 0)}, "

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import __version__, runtime
 from .analysis import analyze_conversation
-from .analysis.lexicon import load_lexicon, missing_lexicon_warning
+from .analysis.lexicon import analysis_lexicon, load_lexicon, missing_lexicon_warning
 from .analysis.separation import hedge
 from .audio import Recording, decode
 from .config import AnalyzeOptions, settings_hash
@@ -164,7 +164,7 @@ def _analyze_file(path: str | Path, options: AnalyzeOptions | None, call_id: str
         frames = voice_frames(rec, conv.turns, conv.roles, conv.speaker_source)
         conv = replace(conv, voice=voice_tracks(frames))  # pitch/energy at overlaps: did a voice fall to an end?
         # the lexicon of the language Whisper heard (set, or detected when --language is empty)
-        findings = analyze_conversation(conv, options.analysis, load_lexicon(options.lexicon, role_language))
+        findings = analyze_conversation(conv, options.analysis, analysis_lexicon(options.lexicon, role_language))
         findings = hedge(findings, conv, turns.separation, options.analysis)  # voices alike: no timing as fact
         voices = prosody(rec, conv.turns, conv.roles, conv.speaker_source, options.analysis.prosody_window_s,
                          frames=frames)

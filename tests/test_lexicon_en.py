@@ -15,7 +15,7 @@ import pytest
 
 from coach.analysis.clauses import solution_match
 from coach.analysis.language import agreements_and_closing, empathy, questions, service_language
-from coach.analysis.lexicon import LEXICON_DIR, load_lexicon, missing_lexicon_warning
+from coach.analysis.lexicon import LEXICON_DIR, analysis_lexicon, load_lexicon, missing_lexicon_warning
 from coach.analysis.phases import summary_and_solution
 from coach.analysis.sentences import utterance_sentences
 from coach.config import AnalysisOptions
@@ -206,12 +206,17 @@ def test_agreement_with_when():
 def test_missing_lexicon_warning():
     assert not (LEXICON_DIR / "de.toml").exists()
     w = missing_lexicon_warning("", "de")
-    assert w == ("no lexicon for language 'de': the Dutch phrase lists were used; "
-                 "language observations are unreliable")
+    assert w == GERMAN_WARNING
     assert missing_lexicon_warning("", "en") is None
     assert missing_lexicon_warning("", "nl") is None
     assert missing_lexicon_warning("my_team.toml", "de") is None  # a team's own file: their choice
-    assert load_lexicon("", "de").name == "nl"  # what the warning says
+    # the Dutch lists are never run over another language: the analysis gets no lists at all
+    assert analysis_lexicon("", "de").lists == {} and analysis_lexicon("", "en").name == "en"
+    assert analysis_lexicon("", "nl").get("summary")
+
+
+GERMAN_WARNING = ("no lexicon for language 'de': no language-based observations (summary, solution, "
+                  "questions, empathy, service language, closing check); timing only")
 
 
 def _espeak_call(lines: list[tuple[str, str, str]], tmp_path: Path) -> Path:
@@ -259,9 +264,10 @@ def test_installed_analyze_warns_for_german_not_for_english(tmp_path):
         assert "Traceback" not in r.stderr, r.stderr
         runs[lang] = json.loads(next((out / lang).rglob("analysis.json")).read_text())
     de, en = runs["de"], runs["en"]
-    warning = ("no lexicon for language 'de': the Dutch phrase lists were used; "
-               "language observations are unreliable")
-    assert de["warnings"].count(warning) == 1, de["warnings"]
+    assert de["warnings"].count(GERMAN_WARNING) == 1, de["warnings"]
+    language_based = {"summary", "solution", "question", "empathy", "door_closing", "option_opening",
+                      "closing_check", "agreement", "confirmation"}
+    assert not [e for e in de["events"] if e["type"] in language_based], de["events"]
     assert not [w for w in en["warnings"] if w.startswith("no lexicon")], en["warnings"]
     types = [e["type"] for e in en["events"]]
     assert "summary" in types and "solution" in types, en["events"]

@@ -30,6 +30,9 @@ class Findings:
 Analyzer = Callable[[Conversation, AnalysisOptions, Lexicon], Findings]
 
 
+TIMING_ANALYZERS = ("timing", "turn_taking", "overlaps")  # need no phrase lists
+
+
 def analyzers() -> list[tuple[str, Analyzer]]:
     """The analyzers, in the order they run."""
     from .language import ANALYZERS as LANGUAGE
@@ -48,7 +51,10 @@ def analyze_conversation(conv: Conversation, options: AnalysisOptions | None = N
     lexicon = lexicon or load_lexicon()
     metrics: dict = {}
     events: list[Event] = []
-    for _name, fn in only or analyzers():
+    run = only or analyzers()
+    if not lexicon.lists and only is None:  # a language without a lexicon: timing observations only
+        run = [(name, fn) for name, fn in run if name in TIMING_ANALYZERS]
+    for _name, fn in run:
         found = fn(conv, options, lexicon)
         metrics.update(found.metrics)
         events.extend(found.events)

@@ -57,13 +57,24 @@ def lexicon_file(path: str = "", language: str = "nl") -> Path:
     return p if path or p.is_file() else LEXICON_DIR / "nl.toml"
 
 
+def has_lexicon(path: str, language: str) -> bool:
+    """Whether phrase lists exist for ``language``: a team's own file (``path``), or a packaged one."""
+    return bool(path) or not language or (LEXICON_DIR / f"{language}.toml").is_file()
+
+
+def analysis_lexicon(path: str, language: str) -> Lexicon:
+    """The lexicon the analysis runs with: ``load_lexicon``, or, for a language without one, an empty
+    lexicon: no language-based observations (summary, solution, questions, empathy, service language,
+    closing check) rather than the Dutch lists run over another language; timing observations stay."""
+    return load_lexicon(path, language) if has_lexicon(path, language) else Lexicon(name=language, lists={})
+
+
 def missing_lexicon_warning(path: str, language: str) -> str | None:
-    """The report's warning when ``language`` has no packaged lexicon (and no ``path`` was given), so
-    the Dutch lists (``lexicon_file``'s fallback) were run over another language; else None."""
-    if path or not language or (LEXICON_DIR / f"{language}.toml").is_file():
+    """The report's warning when ``language`` has no lexicon (see ``analysis_lexicon``); else None."""
+    if has_lexicon(path, language):
         return None
-    return (f"no lexicon for language '{language}': the Dutch phrase lists were used; "
-            "language observations are unreliable")
+    return (f"no lexicon for language '{language}': no language-based observations (summary, solution, "
+            "questions, empathy, service language, closing check); timing only")
 
 
 def load_lexicon(path: str = "", language: str = "nl") -> Lexicon:

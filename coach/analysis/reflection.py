@@ -162,7 +162,7 @@ def general_questions(metrics: dict, language: str = "nl") -> list[str]:
     questions = ["Wat ging er goed in dit gesprek?" if nl else "What went well in this call?",
                  "Op welk moment voelde de klant zich het meest gehoord, denkt u? Waaraan merkte u dat?" if nl else
                  "At which moment do you think the customer felt most heard? How could you tell?"]
-    if metrics.get("summary_before_solution") is None:
+    if "summary_before_solution" in metrics and metrics["summary_before_solution"] is None:  # (absent: not assessed)
         questions.append("Er kwam in dit gesprek geen oplossing of afspraak. Hoe zou de klant het gesprek "
                          "samenvatten, denkt u?" if nl else "This call ended without a solution or agreement. How "
                          "would the customer sum it up, do you think?")

@@ -31,7 +31,7 @@ T = {
         "trend": "Uw eigen cijfers per gesprek", "no_audio": "Geen audio gekoppeld.",
         "no_audio_redacted": "Geen audio gekoppeld: de opname bevat persoonsgegevens (--embed-audio zet de audio erin "
                              "met stilte op de weggelaten stukken; --link-original koppelt de opname zelf).", "no_audio_session": "Audio niet gekoppeld: redactie staat aan; gebruik --link-original om de opnames af te spelen.", "yes": "ja", "no": "nee",
-        "no_solution": "geen oplossing", "warnings": "Let op", "seconds": "s",
+        "no_solution": "geen oplossing", "not_assessed": "niet beoordeeld", "warnings": "Let op", "seconds": "s",
         "roles": "Wie is de agent", "roles_sure": "{p:.0%} zeker", "uncertain": "niet zeker",
     },
     "en": {
@@ -51,7 +51,7 @@ T = {
         "trend": "Your own numbers per call", "no_audio": "No audio linked.",
         "no_audio_redacted": "No audio linked: the recording holds personal data (--embed-audio puts the audio in "
                              "with the left-out stretches silenced; --link-original links the recording itself).", "no_audio_session": "Audio not linked: redaction is on; use --link-original to play the recordings.", "yes": "yes", "no": "no",
-        "no_solution": "no solution", "warnings": "Note", "seconds": "s",
+        "no_solution": "no solution", "not_assessed": "not assessed", "warnings": "Note", "seconds": "s",
         "roles": "Who is the agent", "roles_sure": "{p:.0%} sure", "uncertain": "not certain",
     },
 }
@@ -133,8 +133,9 @@ def _numbers(r: CallReport, lang: str, t: dict) -> list[Number]:
         f"Your short listening cues ('ja', 'hm-hm', 'ik hoor het') per minute of customer speech; longest stretch of "
         f"customer speech without one: {bc.get('longest_customer_stretch_without_s', 0):.0f} s.",
         f"{timing_how}; {t['how_words']}", diar or words_low)
-    sbs = m.get("summary_before_solution")
-    add("summary_before_solution", {True: t["yes"], False: t["no"], None: t["no_solution"]}[sbs],
+    sbs = m.get("summary_before_solution", "absent")  # absent: not assessed (no lexicon for the language)
+    add("summary_before_solution", {True: t["yes"], False: t["no"], None: t["no_solution"],
+                                    "absent": t["not_assessed"]}[sbs],
         "Vatte u het probleem van de klant samen voordat u met een oplossing kwam?",
         "Did you summarise the customer's problem before offering a solution?", words_how, words_low)
     mono = m.get("longest_monologue_s", {})
