@@ -186,20 +186,9 @@ def solution_match(toks: list[str], clause_starts: list[int], lex: Lexicon, purp
             found.append(SolutionMatch("offer", a, b, 1.0, " ".join(cl)))
     if found:
         return found[0]
-    offer = find_phrases(toks, lex.get("solution"), fuzzy)
-    if offer:
-        m = offer[0]
-        return SolutionMatch("offer", m.start, m.end, m.score, m.phrase)
-    if info:
-        return None
-    receive = find_phrases(toks, lex.get("solution_receive"), fuzzy)
-    if receive and find_phrases(toks, ("van mij", "van ons"), 1.0):
-        m = receive[0]
-        return SolutionMatch("receive", m.start, m.end, m.score, m.phrase)
-    instruction = find_phrases(toks, lex.get("solution_instruction"), fuzzy)
-    if instruction:
-        m = instruction[0]
-        return SolutionMatch("instruction", m.start, m.end, m.score, m.phrase)
+    phrased, receive = _phrased_solution(toks, lex, fuzzy, info, ("van mij", "van ons"))
+    if phrased is not None or info:
+        return phrased
     if not receive:
         # a conditional instruction: "als u de stekker eruit haalt, (dan) ..." (a step the customer
         # takes, and what it does), with no ik / we in it or in the clause after it ("als u uw
@@ -282,20 +271,9 @@ def _english_match(toks: list[str], clause_starts: list[int], g: Grammar, purpos
                 elif aux == "be" and cl[k + 1:k + 2] and cl[k + 1] in E.ABOUT:
                     break  # "I'm calling about your order": why one calls, not an act
                 return SolutionMatch(rule, a + i, a + k + 1, 1.0, " ".join(cl[i:k + 1]))
-    offer = find_phrases(toks, lex.get("solution"), fuzzy)
-    if offer:
-        m = offer[0]
-        return SolutionMatch("offer", m.start, m.end, m.score, m.phrase)
-    if info:
-        return None
-    receive = find_phrases(toks, lex.get("solution_receive"), fuzzy)
-    if receive and find_phrases(toks, E.RECEIVE_SOURCE, 1.0):
-        m = receive[0]
-        return SolutionMatch("receive", m.start, m.end, m.score, m.phrase)
-    instruction = find_phrases(toks, lex.get("solution_instruction"), fuzzy)
-    if instruction:
-        m = instruction[0]
-        return SolutionMatch("instruction", m.start, m.end, m.score, m.phrase)
+    phrased, receive = _phrased_solution(toks, lex, fuzzy, info, E.RECEIVE_SOURCE)
+    if phrased is not None or info:
+        return phrased
     if not receive:
         # a conditional instruction: "if you unplug the router, it restarts ..." with no I / we
         for n, (a, b) in enumerate(clauses):
@@ -344,3 +322,24 @@ def _first_person_stem(v: str, language: str) -> bool:
     return inf is not None and inf in (v + "en", v + v[-1] + "en", v[:-2] + v[-1] + "en")
 
 
+def _phrased_solution(toks: list[str], lex: Lexicon, fuzzy: float, info: bool,
+                      receive_source) -> tuple["SolutionMatch | None", list]:
+    """The phrase-list rules both languages share, in order: an offer (``[solution]``); then, unless the
+    call only asks for information, "u krijgt / you'll receive" with a source (``receive_source``: "van
+    mij", "from us") and an instruction (``[solution_instruction]``). Returns the match (or None) and the
+    ``[solution_receive]`` matches (a conditional instruction is looked for only without them)."""
+    offer = find_phrases(toks, lex.get("solution"), fuzzy)
+    if offer:
+        m = offer[0]
+        return SolutionMatch("offer", m.start, m.end, m.score, m.phrase), []
+    if info:
+        return None, []
+    receive = find_phrases(toks, lex.get("solution_receive"), fuzzy)
+    if receive and find_phrases(toks, receive_source, 1.0):
+        m = receive[0]
+        return SolutionMatch("receive", m.start, m.end, m.score, m.phrase), receive
+    instruction = find_phrases(toks, lex.get("solution_instruction"), fuzzy)
+    if instruction:
+        m = instruction[0]
+        return SolutionMatch("instruction", m.start, m.end, m.score, m.phrase), receive
+    return None, receive
