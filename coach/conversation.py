@@ -15,6 +15,11 @@ from typing import Iterable
 ROLES = ("agent", "customer")
 
 
+
+def clock(seconds: float) -> str:
+    """``m:ss`` of a time in the call (reports, warnings)."""
+    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+
 @dataclass(frozen=True)
 class Word:
     text: str

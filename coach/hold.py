@@ -17,6 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from .audio import SAMPLE_RATE, Recording
+from .conversation import clock
 
 FRAME = SAMPLE_RATE // 20  # 50 ms
 LAG = 2  # frames: compare with the spectrum 100 ms later
@@ -66,6 +67,6 @@ def without_hold_music(rec: Recording) -> tuple[Recording, float]:
         return rec, 0.0
     k = int(end * SAMPLE_RATE)
     channels = tuple(np.concatenate([np.zeros(min(k, len(c)), np.float32), c[k:]]) for c in rec.channels)
-    warning = (f"hold music detected at the start (0:00-{int(end) // 60}:{int(end) % 60:02d}): left out of talk "
+    warning = (f"hold music detected at the start (0:00-{clock(end)}): left out of talk "
                "time and dead air")
     return replace(rec, channels=channels, warnings=tuple(rec.warnings) + (warning,)), end

@@ -15,10 +15,11 @@ call nothing is looked for: an agent who says "u kunt ook op de website kijken" 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 from .analysis.lexicon import Lexicon, find_phrases, load_lexicon, tokens
-from .conversation import Turn, Word
+from .conversation import Turn, Word, clock
 from .speakers import SpeakerTurns
 from .transcribe import Transcript
 
@@ -36,13 +37,8 @@ class Ivr:
     def warning(self, source: str) -> str:
         where = f" on the {self.speaker} channel" if source == "channels" else ""
         said = ", ".join(f'"{p}"' for p in dict.fromkeys(self.phrases))
-        return (f"IVR menu detected at the start ({_clock(self.start)}-{_clock(self.end)}{where}, saying {said}): "
+        return (f"IVR menu detected at the start ({clock(self.start)}-{clock(math.ceil(self.end))}{where}, saying {said}): "
                 "left out of talk time, dead air and turn-taking")
-
-
-def _clock(s: float) -> str:
-    s = int(round(s))
-    return f"{s // 60}:{s % 60:02d}"
 
 
 def ivr_lists(lex: Lexicon) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -146,14 +146,14 @@ def _analyze_file(path: str | Path, options: AnalyzeOptions | None, call_id: str
         del model
 
     with stage("roles", "roles_s"):
-        language = options.asr.language or "nl"
+        # one language for every phrase list: the one Whisper heard (set, or detected when --language is empty)
+        language = transcript.language or options.asr.language or "nl"
         turns, transcript, ivr = without_ivr(turns, transcript, load_lexicon(options.lexicon, language),
                                              options.analysis.fuzzy_match, options.utterance_gap_s)
         if ivr and not turns.turns:
             raise NoSpeechError(f"only an IVR menu ({ivr.end - ivr.start:.0f} s), no conversation to analyse", path)
-        role_language = transcript.language or language
         roles = assign_roles(turns, transcript.words, options.roles,
-                             load_lexicon(options.lexicon, role_language) if options.lexicon else None, role_language)
+                             load_lexicon(options.lexicon, language) if options.lexicon else None, language)
 
     with stage("analysis", "analysis_s"):
         from dataclasses import replace
@@ -163,8 +163,7 @@ def _analyze_file(path: str | Path, options: AnalyzeOptions | None, call_id: str
         conv = build_conversation(rec, turns, transcript, roles, options.utterance_gap_s)
         frames = voice_frames(rec, conv.turns, conv.roles, conv.speaker_source)
         conv = replace(conv, voice=voice_tracks(frames))  # pitch/energy at overlaps: did a voice fall to an end?
-        # the lexicon of the language Whisper heard (set, or detected when --language is empty)
-        findings = analyze_conversation(conv, options.analysis, analysis_lexicon(options.lexicon, role_language))
+        findings = analyze_conversation(conv, options.analysis, analysis_lexicon(options.lexicon, language))
         findings = hedge(findings, conv, turns.separation, options.analysis)  # voices alike: no timing as fact
         voices = prosody(rec, conv.turns, conv.roles, conv.speaker_source, options.analysis.prosody_window_s,
                          frames=frames)
@@ -176,7 +175,7 @@ def _analyze_file(path: str | Path, options: AnalyzeOptions | None, call_id: str
     timings["x_realtime"] = round(rec.duration / total, 2) if total > 0 else 0.0
 
     warnings = list(rec.warnings) + list(turns.warnings) + list(roles.warnings)
-    no_lexicon = missing_lexicon_warning(options.lexicon, role_language)
+    no_lexicon = missing_lexicon_warning(options.lexicon, language)
     if no_lexicon:
         warnings.append(no_lexicon)
     if not transcript.words or not any(transcript.words.values()):

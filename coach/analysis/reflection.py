@@ -10,13 +10,9 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..config import AnalysisOptions
-from ..conversation import Conversation
+from ..conversation import Conversation, clock
 from .events import (Agreement, DeadAir, DoorClosing, Empathy, Event, Interruption, Monologue, PhraseEvent, Question,
                      Solution, Summary)
-
-
-def clock(t: float) -> str:
-    return f"{int(t // 60)}:{int(t % 60):02d}"
 
 
 def _quote(text: str, n: int = 12) -> str:

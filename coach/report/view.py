@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..conversation import clock  # noqa: F401  (markdown, html, session import it from here)
 from .model import CallReport
 from .redact import Redaction, plan
 
@@ -86,10 +87,6 @@ class View:
         """An utterance's text as rendered: redacted word by word (the words' own ranges)."""
         i = self._index.get(id(u))
         return self.redaction.text(i) if self.redaction is not None and i is not None else self.clean(u.text)
-
-
-def clock(seconds: float) -> str:
-    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
 def mean_word_prob(report: CallReport, role: str | None = None) -> float:
