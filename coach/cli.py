@@ -499,6 +499,7 @@ class EvalWhat(str, Enum):
 class EvalCopy(str, Enum):
     stereo16k = "stereo16k"
     tel8k = "tel8k"
+    mp3 = "mp3"
 
 
 def _tel8k_copies(stereo: list[Path]) -> list[Path]:
@@ -574,7 +575,10 @@ def evaluate(
                                            "by the current rules), or all.")] = EvalWhat.overlaps,
     copy: Annotated[EvalCopy, typer.Option("--copy", help="dev: the stereo 16 kHz files, or their tel8k copies "
                                            "(both parties mixed, 8 kHz mu-law, line noise; speakers by "
-                                           "diarization), analysed into OUT/dev-tel8k/.")] = EvalCopy.stereo16k,
+                                           "diarization), analysed into OUT/dev-tel8k/, or 32 kbit/s stereo MP3 "
+                                           "copies (made on first use by the dev calls' make_calls.py into "
+                                           "~/.cache/coach/devset/mp3; needs ffmpeg, espeak-ng, MBROLA, sox), "
+                                           "analysed into OUT/dev-mp3/.")] = EvalCopy.stereo16k,
 ) -> None:
     """Interruptions, back-channels and early starts against ground truth, per call and in total: interruption precision / recall, false interruptions per minute, back-channel precision / recall, truth early starts (turn-end overlaps) called interruptions.
 
@@ -600,6 +604,11 @@ def evaluate(
                 files[name] = [p for p in sample_calls() if p.with_suffix(".json").is_file()]
             elif name == "dev" and copy is EvalCopy.tel8k:
                 files["dev-tel8k"] = _tel8k_copies(dev_call_files(split.value, dev_calls_dir(dev_calls)))
+            elif name == "dev" and copy is EvalCopy.mp3:
+                from .evaluate import mp3_copies
+
+                root = dev_calls_dir(dev_calls)
+                files["dev-mp3"] = mp3_copies(dev_call_files(split.value, root), root)
             elif name == "dev":
                 files[name] = dev_call_files(split.value, dev_calls_dir(dev_calls))
             else:

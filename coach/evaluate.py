@@ -347,6 +347,49 @@ def evaluate_folder(calls: list[Path], out_dir: Path, truth_for, reuse: bool = F
     return {"calls": [{k: v for k, v in r.items() if k != "scores"} for r in rows], "totals": totals}
 
 
+def mp3_copies(stereo: list[Path], dev_root: Path, out: Path | None = None) -> list[Path]:
+    """The 32 kbit/s stereo MP3 copies (``mp3/<id>.mp3``, truth in ``truth/``) of dev calls' ``stereo16k/<id>.flac``,
+    made on first use from their scripts by the shared generator (``DEV_ROOT/make_calls.py --formats
+    mp3,truth``: the same lines and times, the channels kept, a noise floor of about -70 dBFS) into ``OUT``
+    (default ``devset_dir()/mp3``). Raises RuntimeError (one line) when ffmpeg / espeak-ng / sox are missing
+    or the generator fails."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from .devset import devset_dir
+
+    out = Path(out) if out else devset_dir() / "mp3"
+    ids = [p.stem for p in stereo]
+    missing = [i for i in ids if not ((out / "mp3" / f"{i}.mp3").is_file() and (out / "truth" / f"{i}.truth.json").is_file())]
+    if missing:
+        for tool in ("ffmpeg", "espeak-ng", "sox"):
+            if not shutil.which(tool):
+                raise RuntimeError(f"{tool} not found: the MP3 copies of the dev calls are made with it "
+                                   f"(see {dev_root / 'README.md'})")
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = out / f".tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        r = subprocess.run([sys.executable, str(dev_root / "make_calls.py"), "--scripts", str(dev_root / "scripts"),
+                            "--out", str(tmp), "--formats", "mp3,truth", "--only", *missing],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise RuntimeError(f"{dev_root / 'make_calls.py'}: making the MP3 copies failed: "
+                               f"{(r.stderr or r.stdout).strip().splitlines()[-1:] or r.returncode}")
+        for sub in ("truth", "mp3"):  # truth first: the MP3's presence means the call is complete
+            (out / sub).mkdir(exist_ok=True)
+            for f in (tmp / sub).iterdir():
+                os.replace(f, out / sub / f.name)
+        shutil.rmtree(tmp, ignore_errors=True)
+    made = [out / "mp3" / f"{i}.mp3" for i in ids]
+    lost = [p for p in made if not p.is_file()]
+    if lost:
+        raise RuntimeError(f"{lost[0]}: the generator made no MP3 copy of this dev call")
+    return made
+
+
 # --- language observations: summary, solution, summary_before_solution, ... (issue 11) -------------------
 
 # observation -> (the truth's ``events`` list, coach's event type, role)

@@ -1,0 +1,72 @@
+"""`coach evaluate --copy mp3`: the 32 kbit/s stereo MP3 copies of the dev calls (coach.evaluate.mp3_copies)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from coach.evaluate import mp3_copies
+
+SHARED = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "data" / "dev_calls"
+
+
+def _dev(tmp_path, ids=("d01_a", "d02_b")):
+    dev = tmp_path / "dev_calls"
+    for sub in ("scripts", "stereo16k", "truth"):
+        (dev / sub).mkdir(parents=True)
+    for i in ids:
+        (dev / "stereo16k" / f"{i}.flac").write_bytes(b"")
+    return dev, [dev / "stereo16k" / f"{i}.flac" for i in ids]
+
+
+def test_made_copies_are_reused_without_the_generator(tmp_path):
+    dev, stereo = _dev(tmp_path)
+    cache = tmp_path / "cache"
+    for i in ("d01_a", "d02_b"):
+        (cache / "mp3").mkdir(parents=True, exist_ok=True)
+        (cache / "truth").mkdir(exist_ok=True)
+        (cache / "mp3" / f"{i}.mp3").write_bytes(b"x")
+        (cache / "truth" / f"{i}.truth.json").write_text("{}")
+    # dev has no make_calls.py: reaching the generator would fail
+    assert mp3_copies(stereo, dev, cache) == [cache / "mp3" / "d01_a.mp3", cache / "mp3" / "d02_b.mp3"]
+
+
+def test_a_failing_generator_is_one_line(tmp_path):
+    dev, stereo = _dev(tmp_path)
+    (dev / "make_calls.py").write_text("import sys\nsys.exit('no voices here')\n")
+    if not all(shutil.which(t) for t in ("ffmpeg", "espeak-ng", "sox")):
+        with pytest.raises(RuntimeError, match="not found"):
+            mp3_copies(stereo, dev, tmp_path / "cache")
+        return
+    with pytest.raises(RuntimeError) as e:
+        mp3_copies(stereo, dev, tmp_path / "cache")
+    assert "make_calls.py: making the MP3 copies failed" in str(e.value) and "\n" not in str(e.value)
+    assert not list((tmp_path / "cache").glob(".tmp-*"))  # no half-made folder left
+
+
+@pytest.mark.skipif(not (SHARED / "scripts").is_dir() or not all(shutil.which(t) for t in ("ffmpeg", "espeak-ng", "sox")),
+                    reason="needs the shared dev calls, ffmpeg, espeak-ng and sox")
+def test_a_real_mp3_copy_keeps_both_channels_and_the_truth(tmp_path):
+    call = sorted((SHARED / "stereo16k").glob("d05_*.flac"))[:1]
+    (made,) = mp3_copies(call, SHARED, tmp_path / "cache")
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=channels,bit_rate,codec_name",
+                            "-of", "json", str(made)], capture_output=True, text=True, check=True)
+    (stream,) = json.loads(probe.stdout)["streams"]
+    assert stream["codec_name"] == "mp3" and stream["channels"] == 2 and int(stream["bit_rate"]) == 32000
+    truth = json.loads((tmp_path / "cache" / "truth" / f"{made.stem}.truth.json").read_text())
+    shared = json.loads((SHARED / "truth" / f"{made.stem}.truth.json").read_text())
+    assert truth["utterances"] == shared["utterances"] and truth["events"] == shared["events"]
+
+
+def test_installed_coach_evaluate_copy_mp3_bad_dev_folder(tmp_path):
+    from conftest import COACH
+
+    r = subprocess.run([str(COACH), "evaluate", "--set", "dev", "--copy", "mp3", "--what", "language",
+                        "--dev-calls", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1
+    assert "dev calls not found" in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
