@@ -41,6 +41,8 @@ def test_lemmas_cover_person_tense_and_particles():
     assert "blokkeren" in verb_lemmas("geblokkeerd")
     assert {"terugstorten", "storten"} <= verb_lemmas("teruggestort")
     assert "vragen" in verb_lemmas("vraag")  # a noun to the dictionary; "vraagt" is the verb
+    assert {"passen", "pasen"} <= verb_lemmas("pas")  # no infinitive known: the regular ones guessed
+    assert not any(x.endswith("enen") for x in verb_lemmas("sturen"))  # a known verb gets no guesses
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -55,6 +57,9 @@ def test_lemmas_cover_person_tense_and_particles():
     # separable verbs: the particle later in the clause
     ("Dan vraag ik een nieuwe pas voor u aan.", "commit"),
     ("Ik zet je opzegging nu zelf door.", "commit"),
+    # a stem the dictionary knows only as a noun: "pas" of "aanpassen", "reset" of "resetten"
+    ("Dan pas ik het voorschot meteen aan.", "commit"),
+    ("Ik reset het kastje vanaf hier.", "commit"),
     # a call-back promise
     ("Morgen bel ik u terug.", "commit"),
     ("Ik bel u vanmiddag terug.", "commit"),

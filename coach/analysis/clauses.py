@@ -80,6 +80,11 @@ def verb_lemmas(token: str, language: str = "nl") -> frozenset[str]:
     out = {lemma(token, language), token}
     if not token.endswith(("t", "d")):
         out.add(lemma(token + "t", language))
+    if language == "nl" and len(token) >= 3 and token[-1] not in "aeiouy" \
+            and not any(x.endswith("en") and x != token for x in out):
+        # a first-person stem the dictionary knows only as a noun or adjective ("pas", "reset"): the
+        # regular infinitives it can come from ("pasen", "passen")
+        out |= {token + "en", token + token[-1] + "en"}
     m = re.match(r"^(%s)?(?:ge)(\w{3,}?)(?:d|t|en)$" % "|".join(PARTICLES), token)
     if m:
         stem = m.group(2)
