@@ -80,7 +80,7 @@ def verb_lemmas(token: str, language: str = "nl") -> frozenset[str]:
     out = {lemma(token, language), token}
     if not token.endswith(("t", "d")):
         out.add(lemma(token + "t", language))
-    if language == "nl" and len(token) >= 3 and token[-1] not in "aeiouy" \
+    if language == "nl" and len(token) >= 3 and token[-1] not in "aeiouy" and not token.endswith("en") \
             and not any(x.endswith("en") and x != token for x in out):
         # a first-person stem the dictionary knows only as a noun or adjective ("pas", "reset"): the
         # regular infinitives it can come from ("pasen", "passen")
