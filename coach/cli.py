@@ -653,7 +653,7 @@ def evaluate(
         if what is not EvalWhat.language:
             console.print(table)
         if what is not EvalWhat.overlaps and name != "samples":
-            res["language"] = _language_table(name, split.value, res, console)
+            res["language"] = _language_table(name, scope, res, console)
         all_rows += res["calls"]
     if len(files) > 1:
         from .evaluate import EventScore

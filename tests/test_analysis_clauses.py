@@ -97,6 +97,8 @@ def test_solution_classes(text, expected):
     "Ik ga even in uw dossier kijken.",
     "Ik zoek het voor u uit.",
     "Ik vraag me af of dat kan.",  # "afvragen" is no "aanvragen"
+    "Verder nog iets wat ik voor u kan doen.",  # the closing check, with a "." from ASR
+    "Is er nog iets anders wat ik voor je kan doen.",
     "Ik zet u even in de wacht, dan kijk ik in de planning.",  # waiting
     "Daar kan ik helaas niets aan doen.",  # a negation
     "We kunnen daar niets aan veranderen.",

@@ -22,7 +22,9 @@ so in ``SolutionMatch.rule``:
 - ``receive``: "u krijgt / ontvangt ... van mij / ons" (without "van mij / ons", "u krijgt dan een
   brief" describes a procedure: information).
 - ``offer``: the lexicon's ``solution`` phrases, offers stated as a commitment or advice ("wat ik
-  voor u kan doen, is ...", "ik stel voor", "u kunt het beste").
+  voor u kan doen, is ...", "ik stel voor", "u kunt het beste"); not right after "nog iets" / "verder
+  ... iets" (``closing_check_still`` and ``closing_check_open``): "Verder nog iets wat ik voor u kan
+  doen." is the closing check, however ASR punctuates it.
 - ``instruction``: an instruction that solves the problem (``solution_instruction``: "ik leg u uit
   hoe u ...", or a clause "als u ..." with a clause after it, neither with ik / we: "als u de stekker
   eruit haalt, dan zoekt hij ..."); only in a call about a problem.
@@ -333,7 +335,10 @@ def _phrased_solution(toks: list[str], lex: Lexicon, fuzzy: float, info: bool,
     call only asks for information, "u krijgt / you'll receive" with a source (``receive_source``: "van
     mij", "from us") and an instruction (``[solution_instruction]``). Returns the match (or None) and the
     ``[solution_receive]`` matches (a conditional instruction is looked for only without them)."""
-    offer = find_phrases(toks, lex.get("solution"), fuzzy)
+    still, indefinite = set(lex.get("closing_check_still")), set(lex.get("closing_check_open"))
+    # "(is er) nog iets wat ik voor u kan doen": the closing check, a question even when ASR ends it with "."
+    offer = [m for m in find_phrases(toks, lex.get("solution"), fuzzy)
+             if not (still & set(toks[max(0, m.start - 3):m.start]) and indefinite & set(toks[max(0, m.start - 3):m.start]))]
     if offer:
         m = offer[0]
         return SolutionMatch("offer", m.start, m.end, m.score, m.phrase), []
