@@ -547,6 +547,9 @@ def _language_table(name: str, split: str, res: dict, console) -> dict:
                   f"{t['question_fp_on_closing_check']}", highlight=False)
     bands = ", ".join(f"{b['from']:.2f}-{b['to']:.2f}: {b['right']}/{b['n']}" for b in t["calibration"] if b["n"])
     console.print(f"{name} ({split}): summaries and solutions right per confidence band: {bands}", highlight=False)
+    mu = t["marked_unsure"]
+    console.print(f"{name} ({split}): marked 'niet zeker' (below {mu['below']:.2f}): right {mu['unsure'][0]}/"
+                  f"{mu['unsure'][1]}; the others: right {mu['sure'][0]}/{mu['sure'][1]}", highlight=False)
     return lang
 
 

@@ -499,8 +499,14 @@ def language_totals(rows: list[dict]) -> dict:
                                          for v in (True, False, None)}}
     out["solution_fp_on_agreement"] = sum(r.get("solution_fp_on_agreement", 0) for r in ok)
     out["question_fp_on_closing_check"] = sum(r.get("question_fp_on_closing_check", 0) for r in ok)
-    out["calibration"] = confidence_table([c for r in ok for name in ("summary", "solution")
-                                           for c in r.get("calibration", {}).get(name, [])])
+    pairs = [c for r in ok for name in ("summary", "solution") for c in r.get("calibration", {}).get(name, [])]
+    out["calibration"] = confidence_table(pairs)
+    from .analysis.confidence import SURE_FROM
+
+    # right / all of those the report marks "niet zeker" (below SURE_FROM) and of the others
+    out["marked_unsure"] = {"below": SURE_FROM,
+                            "unsure": [sum(ok for c, ok in pairs if c < SURE_FROM), sum(c < SURE_FROM for c, _ in pairs)],
+                            "sure": [sum(ok for c, ok in pairs if c >= SURE_FROM), sum(c >= SURE_FROM for c, _ in pairs)]}
     return out
 
 

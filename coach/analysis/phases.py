@@ -33,6 +33,7 @@ from ..config import AnalysisOptions
 from ..conversation import Conversation, Word
 from . import Findings
 from .clauses import call_purpose, lemma, solution_match
+from .confidence import SolutionEvidence, SummaryEvidence, solution_confidence, summary_confidence
 from .events import Confirmation, Event, Solution, Summary
 from .lexicon import Lexicon, find_phrases
 from .metrics import PhaseMetrics
@@ -48,6 +49,11 @@ PARAPHRASE_SCORE = 0.7
 
 def _confidence(score: float, words: tuple[Word, ...]) -> float:
     return round(score * sum(w.prob for w in words) / len(words), 3) if words else 0.0
+
+
+def _prob(s: Sentence, i: int = 0, j: int | None = None) -> float:
+    """The mean ASR probability of the words of tokens ``i`` to ``j`` of ``s`` (default: all)."""
+    return s.span(i, j)[3] if s.toks else 0.0
 
 
 class _CustomerWords:
@@ -82,7 +88,9 @@ def summary_and_solution(conv: Conversation, opts: AnalysisOptions, lex: Lexicon
     customer_spoke_at = next((s.start for s in sents if s.role == "customer"), None)
     opening = [t for s in [s for s in sents if s.role == "customer"][:PURPOSE_SENTENCES] for t in s.toks]
     purpose = call_purpose(opening, lex, opts.fuzzy_match)
+    call_end = max([conv.duration] + [s.end for s in sents]) or 1.0
     summaries: list[Summary] = []
+    summary_evidence: list[SummaryEvidence] = []  # what each summary's confidence is made from
     solutions: list[Solution] = []
     customer = _CustomerWords()
     last_summary = -2  # index of the sentence that last added to a summary
@@ -136,9 +144,17 @@ def summary_and_solution(conv: Conversation, opts: AnalysisOptions, lex: Lexicon
                                         shared_words=tuple(sorted(set(ev.shared_words) | shared)),
                                         phrase=ev.phrase or cue)
             else:
+                cue_kind = "phrase" if phrase else "tag" if tag else "dus" if dus else "bare"
+                off = len(s.toks) - len(s.toks[-4:])  # the tag was looked for in the last 4 tokens
+                cue_prob = (_prob(s, phrase[0].start, phrase[0].end) if phrase else
+                            _prob(s, off + tag[0].start, off + tag[0].end) if tag else
+                            _prob(s, dus[0].start, dus[0].end) if dus else _prob(s))
+                summary_evidence.append(SummaryEvidence(cue=cue_kind, score=score, cue_prob=cue_prob,
+                                                        sentence_prob=_prob(s), shared=len(shared),
+                                                        first=not summaries, position=s.start / call_end))
                 summaries.append(Summary(by="agent", start=round(start, 2), end=round(s.end, 2), text=text,
                                          basis="phrase" if phrase else "paraphrase", phrase=cue,
-                                         shared_words=tuple(sorted(shared)), confidence=_confidence(score, s.words)))
+                                         shared_words=tuple(sorted(shared)), confidence=0.0))
             last_summary = i
         elif summaries and last_summary == i - 1 and _closing_tag(s, lex, opts):
             ev = summaries[-1]  # "Klopt dat?" after a summary is part of it
@@ -146,16 +162,23 @@ def summary_and_solution(conv: Conversation, opts: AnalysisOptions, lex: Lexicon
             last_summary = i
         elif solution is not None:
             start, _, text, _ = s.span(_clause_start(s, solution.start))
+            evidence = SolutionEvidence(rule=solution.rule, score=solution.score,
+                                        words_prob=_prob(s, solution.start, solution.end),
+                                        sentence_prob=_prob(s), first=not solutions,
+                                        after_summary=bool(summaries), purpose=purpose,
+                                        position=s.start / call_end)
             solutions.append(Solution(by="agent", start=round(start, 2), end=round(s.end, 2), text=text,
                                       phrase=solution.phrase, rule=solution.rule,
-                                      confidence=_confidence(solution.score, s.words)))
+                                      confidence=solution_confidence(evidence)))
 
     confirmations: list[Confirmation] = []
     for k, ev in enumerate(summaries):
         confirmed = _confirmation([x for x in sents if x.start >= ev.end - 0.05], ev.end, lex, opts)
         if confirmed is not None:
-            summaries[k] = replace(ev, confirmed=True)
+            ev = replace(ev, confirmed=True)
             confirmations.append(_confirmation_event(confirmed))
+        evidence = replace(summary_evidence[k], confirmed=confirmed is not None, shared=len(ev.shared_words))
+        summaries[k] = replace(ev, confidence=summary_confidence(evidence))
     events: list[Event] = [*summaries, *solutions, *confirmations]
     first_summary = summaries[0] if summaries else None
     first_solution = solutions[0] if solutions else None

@@ -11,6 +11,7 @@ from typing import Iterable
 
 from ..config import AnalysisOptions
 from ..conversation import Conversation, clock
+from .confidence import SURE_FROM
 from .events import (Agreement, DeadAir, DoorClosing, Empathy, Event, Interruption, Monologue, PhraseEvent, Question,
                      Solution, Summary)
 
@@ -95,7 +96,8 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
 }
 CONFIRMED = {"nl": "De klant bevestigde het. ", "en": "The customer confirmed it. "}
 # an observation below this confidence (match score x ASR word probability) is marked "niet zeker", and
-# its moment starts by asking whether it happened at all
+# its moment starts by asking whether it happened at all; summaries and solutions carry the chance that
+# they are right (coach.analysis.confidence) and have their own bound, set on the tune calls
 UNSURE_BELOW = 0.7
 UNSURE = {"nl": ("niet zeker", "Coach is hier niet zeker van: luister het fragment op {t} terug. Klopt wat coach "
                                "hoorde?"),
@@ -112,7 +114,7 @@ def _candidates(events: Iterable[Event], metrics: dict) -> list[tuple[int, dict]
         confirmed = isinstance(e, Summary) and e.confirmed
         text = {lang: (title.format(**fields), question.format(**fields, c=CONFIRMED[lang] if confirmed else ""))
                 for lang, (title, question) in TEMPLATES[kind].items()}
-        unsure = e.confidence < UNSURE_BELOW
+        unsure = e.confidence < (SURE_FROM if isinstance(e, (Summary, Solution)) else UNSURE_BELOW)
         if unsure:  # not stated as a fact: asked ("niet zeker")
             text = {lang: (f"{title} ({UNSURE[lang][0]})", f"{UNSURE[lang][1].format(**fields)} {question}")
                     for lang, (title, question) in text.items()}
