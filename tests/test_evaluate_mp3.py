@@ -70,3 +70,32 @@ def test_installed_coach_evaluate_copy_mp3_bad_dev_folder(tmp_path):
     assert r.returncode == 1
     assert "dev calls not found" in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_installed_coach_evaluate_copy_mp3_scores_the_cached_copies(tmp_path):
+    """`coach evaluate --copy mp3 --reuse`: the MP3 copies from the cache (COACH_DEVSET_DIR), their stored
+    analyses in OUT/dev-mp3/, the language table with how often the marked ones were right. No models."""
+    import os
+
+    from conftest import COACH
+    from test_evaluate_language import TRUTH, stored_analysis
+
+    dev, _ = _dev(tmp_path, ids=("d01_pas",))
+    (dev / "truth" / "d01_pas.truth.json").write_text(json.dumps(dict(TRUTH, call_id="d01_pas")))
+    cache = tmp_path / "devset" / "mp3"
+    (cache / "mp3").mkdir(parents=True)
+    (cache / "truth").mkdir()
+    (cache / "mp3" / "d01_pas.mp3").write_bytes(b"")  # never read: --reuse
+    (cache / "truth" / "d01_pas.truth.json").write_text(json.dumps(dict(TRUTH, call_id="d01_pas")))
+    (tmp_path / "out" / "dev-mp3" / "d01_pas").mkdir(parents=True)
+    (tmp_path / "out" / "dev-mp3" / "d01_pas" / "analysis.json").write_text(json.dumps(stored_analysis()))
+    r = subprocess.run([str(COACH), "evaluate", "--set", "dev", "--copy", "mp3", "--split", "tune",
+                        "--dev-calls", str(dev), "--out", str(tmp_path / "out"), "--reuse", "--what", "language",
+                        "--json", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, COACH_DEVSET_DIR=str(tmp_path / "devset")))
+    assert r.returncode == 0, r.stderr
+    assert "dev-mp3 (tune): summary_before_solution right on 1 of 1 calls" in r.stdout
+    assert "marked 'niet zeker' (below 0.85)" in r.stdout
+    totals = json.loads((tmp_path / "r.json").read_text())["sets"]["dev-mp3"]["language"]["totals"]
+    assert totals["solution"]["true_positives"] == 1 and totals["summary"]["true_positives"] == 1
+    assert sum(totals["marked_unsure"]["unsure"][1:]) + sum(totals["marked_unsure"]["sure"][1:]) == 2
