@@ -20,6 +20,10 @@
   information (``clauses.call_purpose`` on the customer's first sentences) decides whether a
   procedure ("u krijgt dan een brief") counts.
 
+Each summary's and solution's ``confidence`` is the chance that it is right, from the evidence it was
+found on (the ASR probability of the words its rule relied on, first solution or not, a fuzzy cue, the
+customer's confirmation, its place in the call): ``coach.analysis.confidence``.
+
 ``summary_before_solution`` is true when the first summary comes before the first solution, false
 when a solution comes with no summary before it, and null when the call has no solution. False is a
 fact about order, not a mistake: acting at once can be right (a card blocked).
