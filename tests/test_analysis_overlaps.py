@@ -557,3 +557,22 @@ def test_breath_pause_does_not_reset_still_explaining():
     assert it.kind == "cooperative"
     assert it.while_explaining is True
     assert it.interrupted_had_spoken_s == 11.5
+
+
+def test_speech_that_goes_on_unheard_is_no_evidence_of_a_turn_end():
+    # a mono mix: the customer's region runs 1.1 s past the agent's start, but Whisper heard none of the
+    # customer's words there (one voice is heard where two overlap); the last word heard ends no sentence
+    c = conv([("customer", 0.0, 6.1), ("agent", 5.0, 9.0)],
+             [said("customer", 0.0, 4.9, "En ik wilde hem zaterdag aan naar een verjaardag dus"),
+              said("agent", 5.0, 9.0, "Ja, daar hebben we deze week vaker meldingen over gehad.")], source="diarization")
+    (it,) = of_type(analyse(c), "interruption")
+    assert (it.by, it.kind) == ("agent", "competitive")
+    assert it.evidence.words_after == 0 and it.evidence.finishing is False
+
+
+def test_a_short_unheard_tail_is_still_a_turn_end():
+    # the same, but the customer's region ends 0.3 s after the agent's start: breath and padding, not words
+    c = conv([("customer", 0.0, 5.3), ("agent", 5.0, 9.0)],
+             [said("customer", 0.0, 4.9, "En ik wilde hem zaterdag aan naar een verjaardag dus"),
+              said("agent", 5.0, 9.0, "Ja, daar hebben we deze week vaker meldingen over gehad.")], source="diarization")
+    assert of_type(analyse(c), "interruption") == []

@@ -60,6 +60,7 @@ END_OF_SPEECH_S = 0.3  # a voice's "end": its last this many seconds of voiced f
 END_REFERENCE_S = 1.5  # ... against the this many seconds of voiced frames before them
 MIN_VOICED_FRAMES = 3  # fewer voiced frames in either stretch: no pitch evidence (None)
 ONSET_MAX_S = 0.3  # the new speaker's first word, if this soon after their region's start, marks their start
+UNHEARD_S = 0.5  # the other's speech region running this long past their last word: words lost, not padding
 WORD_PAUSE_S = 0.3  # a gap between two words this long after a sentence end is a pause (regions may run over it)
 ENDED_TOLERANCE_S = 0.1  # the other "stopped" when their region ends no later than this after the new speaker's
 
@@ -335,8 +336,15 @@ def overlap_evidence(conv: Conversation, host: Contribution, c: Contribution, pu
                                         and last.prob >= UNSURE_WORD_PROB)
     # a few words more and soon stopped; or one word only (the word at the overlap start: its speech
     # region may run on with breath and padding)
-    few_after = stopped is not None and (len(after) <= 1 or (len(after) <= opts.turn_end_max_words
-                                                            and stopped <= opts.turn_end_max_tail_s))
+    # ... unless their speech went on unheard: none of their words after the overlap start, while their
+    # speech region runs on for UNHEARD_S past their last word (in a mono mix Whisper hears one voice where
+    # two overlap, and the other's words are lost): how many words they said there is unknown, so only a
+    # soon stop counts
+    heard_until = max([t0] + [w.end for w in words])
+    unheard = stopped is not None and not after and stop - heard_until >= UNHEARD_S
+    few_after = stopped is not None and ((len(after) <= 1 and not unheard)
+                                         or (len(after) <= opts.turn_end_max_words
+                                             and stopped <= opts.turn_end_max_tail_s))
     # they stopped on a question: a question hands over the turn, and an answer often starts before
     # its last words (it is projected); starting to answer is no interruption
     asked = stopped is not None and _ends_with_question(Contribution(host.role, host.start, stop, tuple(words)),
