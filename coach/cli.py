@@ -246,6 +246,7 @@ def _summary_line(r, folder: Path) -> str:
     ints = m.get("interruptions", {})
     sbs = {True: "yes", False: "no", None: "no solution", "absent": "not assessed"}[m.get("summary_before_solution",
                                                                                             "absent")]
+    sbs += " (not sure)" if (m.get("phases") or {}).get("summary_before_solution_unsure") else ""
     return (f"[bold]{escape(r.call.id)}[/]: {r.call.duration_s:.0f} s "
             f"{'stereo' if r.call.speaker_source == 'channels' else 'mono'}, agent talks {100 * talk:.0f}%, "
             f"interruptions by agent {ints.get('by_agent', 0)} / customer {ints.get('by_customer', 0)}, "
