@@ -581,7 +581,8 @@ def evaluate(
                                            "(both parties mixed, 8 kHz mu-law, line noise; speakers by "
                                            "diarization), analysed into OUT/dev-tel8k/, or 32 kbit/s stereo MP3 "
                                            "copies (made on first use by the dev calls' make_calls.py into "
-                                           "~/.cache/coach/devset/mp3; needs ffmpeg, espeak-ng, MBROLA, sox), "
+                                           "~/.cache/coach/devset/mp3/<hash of make_calls.py and the scripts>, so changed "
+                                           "scripts are made anew; needs ffmpeg, espeak-ng, MBROLA, sox), "
                                            "analysed into OUT/dev-mp3/.")] = EvalCopy.stereo16k,
 ) -> None:
     """Interruptions, back-channels and early starts against ground truth, per call and in total: interruption precision / recall, false interruptions per minute, back-channel precision / recall, truth early starts (turn-end overlaps) called interruptions.
