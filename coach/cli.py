@@ -246,6 +246,7 @@ def _summary_line(r, folder: Path) -> str:
     ints = m.get("interruptions", {})
     sbs = {True: "yes", False: "no", None: "no solution", "absent": "not assessed"}[m.get("summary_before_solution",
                                                                                             "absent")]
+    sbs += " (not sure)" if (m.get("phases") or {}).get("summary_before_solution_unsure") else ""
     return (f"[bold]{escape(r.call.id)}[/]: {r.call.duration_s:.0f} s "
             f"{'stereo' if r.call.speaker_source == 'channels' else 'mono'}, agent talks {100 * talk:.0f}%, "
             f"interruptions by agent {ints.get('by_agent', 0)} / customer {ints.get('by_customer', 0)}, "
@@ -580,7 +581,8 @@ def evaluate(
                                            "(both parties mixed, 8 kHz mu-law, line noise; speakers by "
                                            "diarization), analysed into OUT/dev-tel8k/, or 32 kbit/s stereo MP3 "
                                            "copies (made on first use by the dev calls' make_calls.py into "
-                                           "~/.cache/coach/devset/mp3; needs ffmpeg, espeak-ng, MBROLA, sox), "
+                                           "~/.cache/coach/devset/mp3/<hash of make_calls.py and the scripts>, so changed "
+                                           "scripts are made anew; needs ffmpeg, espeak-ng, MBROLA, sox), "
                                            "analysed into OUT/dev-mp3/.")] = EvalCopy.stereo16k,
 ) -> None:
     """Interruptions, back-channels and early starts against ground truth, per call and in total: interruption precision / recall, false interruptions per minute, back-channel precision / recall, truth early starts (turn-end overlaps) called interruptions.

@@ -347,12 +347,27 @@ def evaluate_folder(calls: list[Path], out_dir: Path, truth_for, reuse: bool = F
     return {"calls": [{k: v for k, v in r.items() if k != "scores"} for r in rows], "totals": totals}
 
 
+def dev_scripts_hash(dev_root: Path) -> str:
+    """8 hex digits of the dev calls' generator (``DEV_ROOT/make_calls.py``) and their scripts
+    (``DEV_ROOT/scripts/*.json``, names and contents): the MP3 copies are kept under it, as the real-timing
+    calls are under ``coach.devset.real_timing.generator_hash``, so a changed script or generator makes its
+    copies anew instead of reusing stale ones. A missing file counts as empty."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for p in [Path(dev_root) / "make_calls.py", *sorted((Path(dev_root) / "scripts").glob("*.json"))]:
+        data = p.read_bytes() if p.is_file() else b""
+        h.update(f"{p.name}\0{len(data)}\0".encode())
+        h.update(data)
+    return h.hexdigest()[:8]
+
+
 def mp3_copies(stereo: list[Path], dev_root: Path, out: Path | None = None) -> list[Path]:
     """The 32 kbit/s stereo MP3 copies (``mp3/<id>.mp3``, truth in ``truth/``) of dev calls' ``stereo16k/<id>.flac``,
     made on first use from their scripts by the shared generator (``DEV_ROOT/make_calls.py --formats
     mp3,truth``: the same lines and times, the channels kept, a noise floor of about -70 dBFS) into ``OUT``
-    (default ``devset_dir()/mp3``). Raises RuntimeError (one line) when ffmpeg / espeak-ng / sox are missing
-    or the generator fails."""
+    (default ``devset_dir()/mp3/<dev_scripts_hash(DEV_ROOT)>``). Raises RuntimeError (one line) when ffmpeg /
+    espeak-ng / sox are missing or the generator fails."""
     import os
     import shutil
     import subprocess
@@ -360,7 +375,7 @@ def mp3_copies(stereo: list[Path], dev_root: Path, out: Path | None = None) -> l
 
     from .devset import devset_dir
 
-    out = Path(out) if out else devset_dir() / "mp3"
+    out = Path(out) if out else devset_dir() / "mp3" / dev_scripts_hash(dev_root)
     ids = [p.stem for p in stereo]
     missing = [i for i in ids if not ((out / "mp3" / f"{i}.mp3").is_file() and (out / "truth" / f"{i}.truth.json").is_file())]
     if missing:

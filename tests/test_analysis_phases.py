@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from coach.analysis.confidence import SURE_FROM
 from coach.analysis.events import Event
 from coach.analysis.lexicon import load_lexicon
 from coach.analysis.phases import summary_and_solution
@@ -58,7 +59,9 @@ def test_summary_confirmed_then_solution():
     assert (solution.text, solution.start) == (SOLUTION, 18.0)
     phases = found.metrics["phases"]
     assert phases == {"first_summary_s": 10.0, "summary_confirmed": True, "first_solution_s": 18.0,
-                      "summaries": 1, "solutions": 1}
+                      "summaries": 1, "solutions": 1, "first_summary_confidence": summary.confidence,
+                      "first_solution_confidence": solution.confidence,
+                      "summary_before_solution_unsure": summary.confidence < SURE_FROM or solution.confidence < SURE_FROM}
 
 
 def test_summary_without_confirmation():

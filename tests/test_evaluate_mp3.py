@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from coach.evaluate import mp3_copies
+from coach.evaluate import dev_scripts_hash, mp3_copies
 
 SHARED = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "data" / "dev_calls"
 
@@ -32,6 +32,39 @@ def test_made_copies_are_reused_without_the_generator(tmp_path):
         (cache / "truth" / f"{i}.truth.json").write_text("{}")
     # dev has no make_calls.py: reaching the generator would fail
     assert mp3_copies(stereo, dev, cache) == [cache / "mp3" / "d01_a.mp3", cache / "mp3" / "d02_b.mp3"]
+
+
+def test_the_cache_folder_is_keyed_by_the_generator_and_the_scripts(tmp_path, monkeypatch):
+    """Changed dev scripts (or a changed make_calls.py) never reuse the copies made from the old ones."""
+    dev, stereo = _dev(tmp_path)
+    (dev / "make_calls.py").write_text("import sys\nsys.exit('the generator ran')\n")
+    (dev / "scripts" / "d01_a.json").write_text('{"lines": ["Goedemorgen."]}')
+    (dev / "scripts" / "d02_b.json").write_text('{"lines": ["Dag."]}')
+    (dev / "README.md").write_text("not part of the key")
+    first = dev_scripts_hash(dev)
+    assert len(first) == 8 and int(first, 16) >= 0 and dev_scripts_hash(dev) == first
+    (dev / "README.md").write_text("changed, still not part of the key")
+    assert dev_scripts_hash(dev) == first
+    monkeypatch.setenv("COACH_DEVSET_DIR", str(tmp_path / "devset"))
+    cache = tmp_path / "devset" / "mp3" / first
+    for sub, suffix in (("mp3", ".mp3"), ("truth", ".truth.json")):
+        (cache / sub).mkdir(parents=True)
+        for i in ("d01_a", "d02_b"):
+            (cache / sub / f"{i}{suffix}").write_text("x")
+    # the default folder is the one of these scripts: reused, the generator never runs
+    assert mp3_copies(stereo, dev) == [cache / "mp3" / "d01_a.mp3", cache / "mp3" / "d02_b.mp3"]
+    # a changed script: another folder, with no copies in it, so the generator is asked (and here fails)
+    (dev / "scripts" / "d02_b.json").write_text('{"lines": ["Dag, tot ziens."]}')
+    second = dev_scripts_hash(dev)
+    assert second != first
+    with pytest.raises(RuntimeError, match="not found|making the MP3 copies failed"):
+        mp3_copies(stereo, dev)
+    assert not (tmp_path / "devset" / "mp3" / second / "mp3").exists()
+    # a changed generator, or a script added, changes the key too
+    (dev / "make_calls.py").write_text("import sys\nsys.exit('another generator')\n")
+    third = dev_scripts_hash(dev)
+    (dev / "scripts" / "d03_c.json").write_text("{}")
+    assert len({first, second, third, dev_scripts_hash(dev)}) == 4
 
 
 def test_a_failing_generator_is_one_line(tmp_path):
@@ -82,7 +115,7 @@ def test_installed_coach_evaluate_copy_mp3_scores_the_cached_copies(tmp_path):
 
     dev, _ = _dev(tmp_path, ids=("d01_pas",))
     (dev / "truth" / "d01_pas.truth.json").write_text(json.dumps(dict(TRUTH, call_id="d01_pas")))
-    cache = tmp_path / "devset" / "mp3"
+    cache = tmp_path / "devset" / "mp3" / dev_scripts_hash(dev)  # the folder of these scripts and generator
     (cache / "mp3").mkdir(parents=True)
     (cache / "truth").mkdir()
     (cache / "mp3" / "d01_pas.mp3").write_bytes(b"")  # never read: --reuse

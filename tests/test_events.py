@@ -135,7 +135,8 @@ def test_phase_group_says_summary_before_solution():
     assert PhaseMetrics(10.0, False, None, 1, 0).to_dict() == {
         "summary_before_solution": None,
         "phases": {"first_summary_s": 10.0, "summary_confirmed": False, "first_solution_s": None,
-                   "summaries": 1, "solutions": 0}}
+                   "summaries": 1, "solutions": 0, "first_summary_confidence": None,
+                   "first_solution_confidence": None, "summary_before_solution_unsure": False}}
 
 
 # --- scoring events ------------------------------------------------------------------------------------------

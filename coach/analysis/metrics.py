@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Generic, Iterable, TypeVar
 
 from ..conversation import ROLES
+from .confidence import SURE_FROM
 from .events import Backchannel, Interruption, Overlap
 
 T = TypeVar("T")
@@ -195,13 +196,16 @@ class BackchannelMetrics:
 
 @dataclass(frozen=True)
 class PhaseMetrics:
-    """Summary before solution: the first summary and solution (seconds), and how many of each."""
+    """Summary before solution: the first summary and solution (seconds), how many of each, and how
+    sure coach is of the first of each (``coach.analysis.confidence``)."""
 
     first_summary_s: float | None
     summary_confirmed: bool
     first_solution_s: float | None
     summaries: int
     solutions: int
+    first_summary_confidence: float | None = None
+    first_solution_confidence: float | None = None
 
     @property
     def summary_before_solution(self) -> bool | None:
@@ -211,11 +215,32 @@ class PhaseMetrics:
             return None
         return self.first_summary_s is not None and self.first_summary_s < self.first_solution_s
 
+    @property
+    def summary_before_solution_unsure(self) -> bool:
+        """Whether ``summary_before_solution`` rests on a summary or solution that is "niet zeker"
+        (confidence below ``SURE_FROM``, as in the reflection): the first solution when there is one,
+        and the first summary when it came before it. Null (no solution) rests on none."""
+        return order_unsure(self.summary_before_solution, self.first_summary_confidence,
+                            self.first_solution_confidence)
+
     def to_dict(self) -> dict[str, Any]:
         return {"summary_before_solution": self.summary_before_solution,
                 "phases": {"first_summary_s": self.first_summary_s, "summary_confirmed": self.summary_confirmed,
                            "first_solution_s": self.first_solution_s, "summaries": self.summaries,
-                           "solutions": self.solutions}}
+                           "solutions": self.solutions, "first_summary_confidence": self.first_summary_confidence,
+                           "first_solution_confidence": self.first_solution_confidence,
+                           "summary_before_solution_unsure": self.summary_before_solution_unsure}}
+
+
+def order_unsure(summary_before_solution: bool | None, first_summary_confidence: float | None,
+                 first_solution_confidence: float | None) -> bool:
+    """Whether the order figure rests on an observation below ``SURE_FROM``: for true the first summary
+    and the first solution, for false the first solution (acting with no summary first is a fact about
+    order, not a mistake; it is only unsure when the solution itself is), for null nothing."""
+    if summary_before_solution is None:
+        return False
+    deciding = [first_solution_confidence] + ([first_summary_confidence] if summary_before_solution else [])
+    return any(c is not None and c < SURE_FROM for c in deciding)
 
 
 # --- language ----------------------------------------------------------------------------------

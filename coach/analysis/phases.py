@@ -26,7 +26,9 @@ customer's confirmation, its place in the call): ``coach.analysis.confidence``.
 
 ``summary_before_solution`` is true when the first summary comes before the first solution, false
 when a solution comes with no summary before it, and null when the call has no solution. False is a
-fact about order, not a mistake: acting at once can be right (a card blocked).
+fact about order, not a mistake: acting at once can be right (a card blocked). When the summary or
+solution it rests on is "niet zeker" (below ``confidence.SURE_FROM``), ``phases.summary_before_solution_unsure``
+is true and the report marks the figure "niet zeker" (``metrics.order_unsure``).
 """
 
 from __future__ import annotations
@@ -190,7 +192,9 @@ def summary_and_solution(conv: Conversation, opts: AnalysisOptions, lex: Lexicon
         first_summary_s=first_summary.start if first_summary else None,
         summary_confirmed=bool(first_summary and first_summary.confirmed),
         first_solution_s=first_solution.start if first_solution else None,
-        summaries=len(summaries), solutions=len(solutions)).to_dict()
+        summaries=len(summaries), solutions=len(solutions),
+        first_summary_confidence=first_summary.confidence if first_summary else None,
+        first_solution_confidence=first_solution.confidence if first_solution else None).to_dict()
     metrics["call_purpose"] = purpose  # "problem" | "information": what counts as a solution
     return Findings(metrics=metrics, events=tuple(events))
 

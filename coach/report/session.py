@@ -101,6 +101,8 @@ def render_session(reports: list[CallReport], out_path: Path, language: str = "n
             values = [None if v is None else round(100 * v, 1) for v in values]
         out.append(f'<div class="trend"><h3>{e(label_nl if nl else label_en)}</h3>{_chart(values, labels, unit)}</div>')
     sbs = " · ".join(f"{e(v.clean(r.call.id))}: {e({True: t['yes'], False: t['no'], None: t['no_solution'], 'absent': t['not_assessed']}[r.metrics.get('summary_before_solution', 'absent')])}"
+                     + (f" ({e(t['uncertain'])})" if any(n.key == "summary_before_solution" and n.uncertain
+                                                       for n in v.numbers) else "")
                      for r, v in zip(reports, views))
     unsure = [v.clean(r.call.id) for r, v in zip(reports, views) if (r.call.speaker_separation or {}).get("uncertain_figures")]
     note = (f'<p class="note unsure">{e("Niet in de grafieken van spreektijd, interrupties, luistersignalen en wachttijd (de stemmen waren niet uit elkaar te houden): " if nl else "Left out of the charts of talk time, interruptions, listening cues and response gap (the voices could not be told apart): ")}'

@@ -66,7 +66,9 @@ class Number:
     meaning: str
     how: str
     low_confidence: bool = False
-    uncertain: bool = False  # the voices could not be told apart: this figure is not a fact (call.speaker_separation)
+    # not a fact: the voices could not be told apart (call.speaker_separation), or the summary or solution the
+    # order figure rests on is "niet zeker" (metrics.phases.summary_before_solution_unsure)
+    uncertain: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,11 @@ def _numbers(r: CallReport, lang: str, t: dict) -> list[Number]:
                 f"{mean_word_prob(r):.2f})"
     out: list[Number] = []
     unsure = set((r.call.speaker_separation or {}).get("uncertain_figures") or ())
+
+    # the order figure rests on a summary or solution coach is not sure of (metrics.phases, written by
+    # coach.analysis.phases; an analysis from before it was kept is not marked)
+    if (m.get("phases") or {}).get("summary_before_solution_unsure"):
+        unsure.add("summary_before_solution")
 
     def add(key: str, value: str, meaning_nl: str, meaning_en: str, how: str, low: bool = False) -> None:
         label_nl, label_en = LABELS[key]
