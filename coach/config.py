@@ -86,6 +86,8 @@ class DiarizationOptions:
         call in tests/data 7.1% against 5.6%).
     embedding_batch_size: chunks embedded per CAM++ forward pass.
     threshold / min_cluster_size: agglomerative clustering (centroid linkage), pyannote 3.1 values.
+    recover_overlaps: add the listener's short speech over the other party that the diarization
+        leaves out, from the segmentation model's overlap probability (coach/speakers/overlap.py).
     """
 
     num_speakers: int = 2
@@ -94,6 +96,7 @@ class DiarizationOptions:
     embedding_exclude_overlap: bool = False
     threshold: float = 0.7045654963945799
     min_cluster_size: int = 12
+    recover_overlaps: bool = True
 
 
 @dataclass(frozen=True)

@@ -103,5 +103,6 @@ def without_ivr(turns: SpeakerTurns, transcript: Transcript, lex: Lexicon, fuzzy
     ivr = replace(ivr, end=max(ivr.end, min(region_end, nxt)))
     end = ivr.end
     cut = tuple(t if t.start >= end else Turn(t.speaker, end, t.end) for t in turns.turns if t.end > end)
-    turns = replace(turns, turns=cut, warnings=tuple(turns.warnings) + (ivr.warning(turns.source),))
+    recovered = tuple(t for t in turns.recovered if t.start >= end)
+    turns = replace(turns, turns=cut, recovered=recovered, warnings=tuple(turns.warnings) + (ivr.warning(turns.source),))
     return turns, replace(transcript, words=words), ivr

@@ -43,7 +43,8 @@ def build_conversation(rec: Recording, turns: SpeakerTurns, transcript: Transcri
     for speaker, words in transcript.words.items():
         utterances.extend(group_words(role_of.get(speaker, "customer"), words, utterance_gap_s))
     utterances.sort(key=lambda u: (u.start, u.speaker_role))
-    role_turns = tuple(Turn(role_of.get(t.speaker, "customer"), t.start, t.end) for t in turns.turns)
+    role_turns = tuple(sorted((Turn(role_of.get(t.speaker, "customer"), t.start, t.end)
+                               for t in turns.turns + turns.recovered), key=lambda t: (t.start, t.speaker)))
     return Conversation(utterances=tuple(utterances), duration=rec.duration, speaker_source=turns.source,
                         roles=dict(role_of), turns=role_turns)
 

@@ -25,6 +25,9 @@ class SpeakerTurns:
         warnings: for the report (one party silent, leak removed...).
         separation: mono calls: whether the diarization told the two voices apart, with the
             measured numbers (``coach.speakers.diarize.separation``); None for stereo.
+        recovered: mono calls: short speech of one party over the other that the diarization
+            output left out (``coach.speakers.overlap``); speech regions for the analysis, not used to
+            place words.
     """
 
     turns: tuple[Turn, ...]
@@ -33,6 +36,7 @@ class SpeakerTurns:
     warnings: tuple[str, ...] = ()
     method: str = ""
     separation: dict | None = None  # diarization only: were the voices told apart (diarize.separation)
+    recovered: tuple[Turn, ...] = ()  # diarization only: the listener's overlapped speech it left out (overlap.py)
 
     def of(self, speaker: str) -> list[Turn]:
         return [t for t in self.turns if t.speaker == speaker]

@@ -9,6 +9,7 @@ hub. The waveform is passed in memory (pyannote's own file decoding failed here 
 from __future__ import annotations
 
 import importlib.util
+from contextlib import nullcontext
 from functools import lru_cache
 
 import numpy as np
@@ -18,6 +19,7 @@ from ..config import DiarizationOptions
 from ..conversation import Turn
 from ..models import cpu_threads, packaged_diarization_files
 from . import SpeakerTurns
+from .overlap import KeepScores, pair_probability, recover_overlaps
 
 EMBEDDING_DIM = 192
 MIN_ACTIVE_FRAMES = 50  # 0.5 s of 10 ms filterbank frames
@@ -157,13 +159,18 @@ def diarize(rec: Recording, opts: DiarizationOptions) -> SpeakerTurns:
     audio = rec.mono()
     waveform = torch.from_numpy(np.ascontiguousarray(audio))[None, :]
     kwargs = {"num_speakers": opts.num_speakers} if opts.num_speakers else {}
-    with torch.inference_mode():
+    keep = KeepScores(pipeline._segmentation) if opts.recover_overlaps and pipeline._segmentation.model.specifications.powerset \
+        else nullcontext()
+    with torch.inference_mode(), keep:
         output = pipeline({"waveform": waveform, "sample_rate": SAMPLE_RATE}, **kwargs)
     annotation = getattr(output, "speaker_diarization", output)
     centroids = getattr(output, "speaker_embeddings", None)
     turns = sorted((Turn(str(label), float(seg.start), float(seg.end))
                     for seg, _, label in annotation.itertracks(yield_label=True)), key=lambda t: (t.start, t.speaker))
     found = sorted({t.speaker for t in turns})
+    recovered = ()
+    if isinstance(keep, KeepScores) and keep.scores() is not None and len(found) == 2:
+        recovered = tuple(listener_overlaps(pipeline, keep.scores(), turns))
     warnings = []
     sep = separation(turns, sorted(annotation.labels()), centroids, opts.num_speakers or 2)
     if opts.num_speakers and len(found) < opts.num_speakers:
@@ -172,8 +179,19 @@ def diarize(rec: Recording, opts: DiarizationOptions) -> SpeakerTurns:
     elif not sep["reliable"]:
         warnings.append(SEPARATION_WARNING + "; ".join(sep["reasons"]))
     return SpeakerTurns(turns=tuple(turns), source="diarization", speakers=tuple(found), warnings=tuple(warnings),
-                        method="pyannote.audio 4 SpeakerDiarization (segmentation-3.0 + CAM++, agglomerative)",
-                        separation=sep)
+                        method="pyannote.audio 4 SpeakerDiarization (segmentation-3.0 + CAM++, agglomerative)"
+                               + (" + overlapped speech from segmentation-3.0's pair probabilities"
+                                  if opts.recover_overlaps else ""),
+                        separation=sep, recovered=recovered)
+
+
+def listener_overlaps(pipeline, scores: np.ndarray, turns: list[Turn]) -> list[Turn]:
+    """The listener's speech over the other party that the diarization left out (``overlap.py``), from
+    the powerset scores of the pipeline's own segmentation pass."""
+    seg = pipeline._segmentation  # pyannote Inference: the loaded model, its window and step
+    model = seg.model
+    times, p = pair_probability(scores, seg.duration, seg.step, model.receptive_field, len(model.specifications.classes))
+    return recover_overlaps(turns, times, p)
 
 
 SEPARATION_WARNING = ("the two voices could not be told apart reliably, so talk ratio, interruptions and "
