@@ -501,6 +501,7 @@ class EvalCopy(str, Enum):
     stereo16k = "stereo16k"
     tel8k = "tel8k"
     mp3 = "mp3"
+    mono16k = "mono16k"
 
 
 def _tel8k_copies(stereo: list[Path]) -> list[Path]:
@@ -583,7 +584,11 @@ def evaluate(
                                            "copies (made on first use by the dev calls' make_calls.py into "
                                            "~/.cache/coach/devset/mp3/<hash of make_calls.py and the scripts>, so changed "
                                            "scripts are made anew; needs ffmpeg, espeak-ng, MBROLA, sox), "
-                                           "analysed into OUT/dev-mp3/.")] = EvalCopy.stereo16k,
+                                           "analysed into OUT/dev-mp3/; or 16 kHz mono mixes (mono16k, made "
+                                           "the same way; speakers by diarization) into OUT/dev-mono16k/.")]
+    = EvalCopy.stereo16k,
+    config: Annotated[Optional[Path], typer.Option("--config", help="TOML file with stage options, as for coach "
+                                                   "analyze (e.g. [diarization] recover_overlaps = false).")] = None,
 ) -> None:
     """Interruptions, back-channels and early starts against ground truth, per call and in total: interruption precision / recall, false interruptions per minute, back-channel precision / recall, truth early starts (turn-end overlaps) called interruptions.
 
@@ -597,6 +602,11 @@ def evaluate(
 
     sets = ["samples", "dev", "real-timing"] if eval_set is EvalSet.all else [eval_set.value]
     try:
+        options = None
+        if config is not None:
+            from .config import AnalyzeOptions
+
+            options = AnalyzeOptions.from_toml(config)
         files: dict[str, list[Path]] = {}
         if calls_dir is not None:
             found = sorted((calls_dir / "stereo16k").glob("*.flac"))
@@ -609,16 +619,16 @@ def evaluate(
                 files[name] = [p for p in sample_calls() if p.with_suffix(".json").is_file()]
             elif name == "dev" and copy is EvalCopy.tel8k:
                 files["dev-tel8k"] = _tel8k_copies(dev_call_files(split.value, dev_calls_dir(dev_calls)))
-            elif name == "dev" and copy is EvalCopy.mp3:
-                from .evaluate import mp3_copies
+            elif name == "dev" and copy in (EvalCopy.mp3, EvalCopy.mono16k):
+                from .evaluate import made_copies
 
                 root = dev_calls_dir(dev_calls)
-                files["dev-mp3"] = mp3_copies(dev_call_files(split.value, root), root)
+                files[f"dev-{copy.value}"] = made_copies(dev_call_files(split.value, root), root, copy.value)
             elif name == "dev":
                 files[name] = dev_call_files(split.value, dev_calls_dir(dev_calls))
             else:
                 files[name] = real_timing_calls(split.value, seed=seed, dev_calls_root=dev_calls_dir(dev_calls))
-    except (FileNotFoundError, RuntimeError) as e:
+    except (FileNotFoundError, RuntimeError, CoachError) as e:
         _fail(str(e))
         raise typer.Exit(1)
 
@@ -630,8 +640,8 @@ def evaluate(
     all_rows = []
     for name, calls in files.items():
         err.print(f"evaluate: {name}: {len(calls)} calls -> {out_dir / name}", highlight=False)
-        res = evaluate_folder(calls, out_dir / name, truth_path_for, reuse=reuse,
-                              agent_channel_from_truth=name != "dev-tel8k")  # mono: roles found, not given
+        res = evaluate_folder(calls, out_dir / name, truth_path_for, reuse=reuse, options=options,
+                              agent_channel_from_truth=name not in ("dev-tel8k", "dev-mono16k"))  # mono: roles found
         result["sets"][name] = res
         scope = "all" if name == "samples" or calls_dir is not None else split.value
         table = Table(title=f"{name} ({scope})", show_lines=False)

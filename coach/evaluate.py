@@ -368,6 +368,17 @@ def mp3_copies(stereo: list[Path], dev_root: Path, out: Path | None = None) -> l
     mp3,truth``: the same lines and times, the channels kept, a noise floor of about -70 dBFS) into ``OUT``
     (default ``devset_dir()/mp3/<dev_scripts_hash(DEV_ROOT)>``). Raises RuntimeError (one line) when ffmpeg /
     espeak-ng / sox are missing or the generator fails."""
+    return made_copies(stereo, dev_root, "mp3", out)
+
+
+MADE_FORMATS = {"mp3": ("mp3", "MP3", ("ffmpeg", "espeak-ng", "sox")),
+                "mono16k": ("flac", "16 kHz mono", ("espeak-ng", "sox"))}
+
+
+def made_copies(stereo: list[Path], dev_root: Path, fmt: str, out: Path | None = None) -> list[Path]:
+    """Copies of dev calls in another format of the shared generator (``mp3``: 32 kbit/s stereo MP3;
+    ``mono16k``: both parties mixed to one 16 kHz channel), made on first use as ``mp3_copies`` says, into
+    ``OUT`` (default ``devset_dir()/FMT/<dev_scripts_hash(DEV_ROOT)>``) as ``FMT/<id>.EXT``."""
     import os
     import shutil
     import subprocess
@@ -375,33 +386,34 @@ def mp3_copies(stereo: list[Path], dev_root: Path, out: Path | None = None) -> l
 
     from .devset import devset_dir
 
-    out = Path(out) if out else devset_dir() / "mp3" / dev_scripts_hash(dev_root)
+    ext, label, tools = MADE_FORMATS[fmt]
+    out = Path(out) if out else devset_dir() / fmt / dev_scripts_hash(dev_root)
     ids = [p.stem for p in stereo]
-    missing = [i for i in ids if not ((out / "mp3" / f"{i}.mp3").is_file() and (out / "truth" / f"{i}.truth.json").is_file())]
+    missing = [i for i in ids if not ((out / fmt / f"{i}.{ext}").is_file() and (out / "truth" / f"{i}.truth.json").is_file())]
     if missing:
-        for tool in ("ffmpeg", "espeak-ng", "sox"):
+        for tool in tools:
             if not shutil.which(tool):
-                raise RuntimeError(f"{tool} not found: the MP3 copies of the dev calls are made with it "
+                raise RuntimeError(f"{tool} not found: the {label} copies of the dev calls are made with it "
                                    f"(see {dev_root / 'README.md'})")
         out.mkdir(parents=True, exist_ok=True)
         tmp = out / f".tmp-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         r = subprocess.run([sys.executable, str(dev_root / "make_calls.py"), "--scripts", str(dev_root / "scripts"),
-                            "--out", str(tmp), "--formats", "mp3,truth", "--only", *missing],
+                            "--out", str(tmp), "--formats", f"{fmt},truth", "--only", *missing],
                            capture_output=True, text=True)
         if r.returncode != 0:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise RuntimeError(f"{dev_root / 'make_calls.py'}: making the MP3 copies failed: "
+            raise RuntimeError(f"{dev_root / 'make_calls.py'}: making the {label} copies failed: "
                                f"{(r.stderr or r.stdout).strip().splitlines()[-1:] or r.returncode}")
-        for sub in ("truth", "mp3"):  # truth first: the MP3's presence means the call is complete
+        for sub in ("truth", fmt):  # truth first: the copy's presence means the call is complete
             (out / sub).mkdir(exist_ok=True)
             for f in (tmp / sub).iterdir():
                 os.replace(f, out / sub / f.name)
         shutil.rmtree(tmp, ignore_errors=True)
-    made = [out / "mp3" / f"{i}.mp3" for i in ids]
+    made = [out / fmt / f"{i}.{ext}" for i in ids]
     lost = [p for p in made if not p.is_file()]
     if lost:
-        raise RuntimeError(f"{lost[0]}: the generator made no MP3 copy of this dev call")
+        raise RuntimeError(f"{lost[0]}: the generator made no {label} copy of this dev call")
     return made
 
 
