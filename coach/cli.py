@@ -585,7 +585,8 @@ def evaluate(
                                            "~/.cache/coach/devset/mp3/<hash of make_calls.py and the scripts>, so changed "
                                            "scripts are made anew; needs ffmpeg, espeak-ng, MBROLA, sox), "
                                            "analysed into OUT/dev-mp3/; or 16 kHz mono mixes (mono16k, made "
-                                           "the same way; speakers by diarization) into OUT/dev-mono16k/.")]
+                                           "the same way; speakers by diarization) into OUT/dev-mono16k/. "
+                                           "samples: mono16k mixes the stereo samples into OUT/samples-mono16k/.")]
     = EvalCopy.stereo16k,
     config: Annotated[Optional[Path], typer.Option("--config", help="TOML file with stage options, as for coach "
                                                    "analyze (e.g. [diarization] recover_overlaps = false).")] = None,
@@ -615,7 +616,12 @@ def evaluate(
             files[calls_dir.resolve().name] = found
             sets = []
         for name in sets:
-            if name == "samples":
+            if name == "samples" and copy is EvalCopy.mono16k:
+                from .evaluate import sample_mono_copies
+
+                files["samples-mono16k"] = sample_mono_copies([p for p in sample_calls()
+                                                               if p.with_suffix(".json").is_file()])
+            elif name == "samples":
                 files[name] = [p for p in sample_calls() if p.with_suffix(".json").is_file()]
             elif name == "dev" and copy is EvalCopy.tel8k:
                 files["dev-tel8k"] = _tel8k_copies(dev_call_files(split.value, dev_calls_dir(dev_calls)))
@@ -641,9 +647,9 @@ def evaluate(
     for name, calls in files.items():
         err.print(f"evaluate: {name}: {len(calls)} calls -> {out_dir / name}", highlight=False)
         res = evaluate_folder(calls, out_dir / name, truth_path_for, reuse=reuse, options=options,
-                              agent_channel_from_truth=name not in ("dev-tel8k", "dev-mono16k"))  # mono: roles found
+                              agent_channel_from_truth=name not in ("dev-tel8k", "dev-mono16k", "samples-mono16k"))
         result["sets"][name] = res
-        scope = "all" if name == "samples" or calls_dir is not None else split.value
+        scope = "all" if name.startswith("samples") or calls_dir is not None else split.value
         table = Table(title=f"{name} ({scope})", show_lines=False)
         for col in ("call", "min", "int TP", "int FP", "int miss", "int P", "int R", "false int/min",
                     "early->int", "bc P", "bc R", "bc TP/pred/exp"):
@@ -667,7 +673,7 @@ def evaluate(
                       pct(b["recall"]), f"{b['true_positives']}/{b['predicted']}/{b['expected']}")
         if what is not EvalWhat.language:
             console.print(table)
-        if what is not EvalWhat.overlaps and name != "samples":
+        if what is not EvalWhat.overlaps and not name.startswith("samples"):
             res["language"] = _language_table(name, scope, res, console)
         all_rows += res["calls"]
     if len(files) > 1:

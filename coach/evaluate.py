@@ -417,6 +417,36 @@ def made_copies(stereo: list[Path], dev_root: Path, fmt: str, out: Path | None =
     return made
 
 
+def sample_mono_copies(samples: list[Path], out: Path | None = None) -> list[Path]:
+    """The bundled samples as 16 kHz mono: a stereo sample mixed down (``Recording.mono``, as coach mixes
+    a call it diarizes), a mono one as it is; each with its ``<id>.json`` truth beside it, in ``OUT``
+    (default ``devset_dir()/samples-mono16k/<8 hex of the samples' audio>``), written on first use."""
+    import hashlib
+    import os
+    import shutil
+
+    import soundfile
+
+    from .audio import SAMPLE_RATE, decode
+    from .devset import devset_dir
+
+    h = hashlib.sha256()
+    for p in sorted(samples):
+        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    out = Path(out) if out else devset_dir() / "samples-mono16k" / h.hexdigest()[:8]
+    out.mkdir(parents=True, exist_ok=True)
+    made = []
+    for p in samples:
+        dst = out / f"{p.stem}.flac"
+        if not dst.is_file():
+            shutil.copyfile(p.with_suffix(".json"), out / f"{p.stem}.json")
+            tmp = out / f".{p.stem}.{os.getpid()}.flac"
+            soundfile.write(tmp, decode(p).mono(), SAMPLE_RATE, format="FLAC")
+            os.replace(tmp, dst)  # the audio last: its presence means the copy is complete
+        made.append(dst)
+    return made
+
+
 # --- language observations: summary, solution, summary_before_solution, ... (issue 11) -------------------
 
 # observation -> (the truth's ``events`` list, coach's event type, role)
