@@ -88,6 +88,8 @@ class DiarizationOptions:
     threshold / min_cluster_size: agglomerative clustering (centroid linkage), pyannote 3.1 values.
     recover_overlaps: add the listener's short speech over the other party that the diarization
         leaves out, from the segmentation model's overlap probability (coach/speakers/overlap.py).
+    reassign_turns: give a turn whose own CAM++ embedding fits the other speaker's turns better than
+        its own speaker's other turns to the other speaker (coach/speakers/turn_fit.py).
     """
 
     num_speakers: int = 2
@@ -97,6 +99,7 @@ class DiarizationOptions:
     threshold: float = 0.7045654963945799
     min_cluster_size: int = 12
     recover_overlaps: bool = True
+    reassign_turns: bool = True
 
 
 @dataclass(frozen=True)

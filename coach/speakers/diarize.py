@@ -20,6 +20,7 @@ from ..conversation import Turn
 from ..models import cpu_threads, packaged_diarization_files
 from . import SpeakerTurns
 from .overlap import KeepScores, pair_probability, recover_overlaps
+from .turn_fit import reassign, turn_embeddings, turn_fits
 
 EMBEDDING_DIM = 192
 MIN_ACTIVE_FRAMES = 50  # 0.5 s of 10 ms filterbank frames
@@ -168,11 +169,16 @@ def diarize(rec: Recording, opts: DiarizationOptions) -> SpeakerTurns:
     turns = sorted((Turn(str(label), float(seg.start), float(seg.end))
                     for seg, _, label in annotation.itertracks(yield_label=True)), key=lambda t: (t.start, t.speaker))
     found = sorted({t.speaker for t in turns})
+    moved = []
+    if opts.reassign_turns and len(found) == 2:  # a turn whose voice fits the other speaker better goes to them
+        fits = turn_fits(turns, turn_embeddings(audio, SAMPLE_RATE, turns, pipeline._embedding))
+        turns, moved = reassign(turns, fits)
     recovered = ()
     if isinstance(keep, KeepScores) and keep.scores() is not None and len(found) == 2:
         recovered = tuple(listener_overlaps(pipeline, keep.scores(), turns))
     warnings = []
     sep = separation(turns, sorted(annotation.labels()), centroids, opts.num_speakers or 2)
+    sep["turns_reassigned"] = [f.to_dict() for f in moved]
     if opts.num_speakers and len(found) < opts.num_speakers:
         warnings.append(f"diarization found {len(found)} speaker(s) where {opts.num_speakers} were expected: "
                         "only one party may be audible, or " + SEPARATION_WARNING.rstrip(": "))
@@ -180,6 +186,7 @@ def diarize(rec: Recording, opts: DiarizationOptions) -> SpeakerTurns:
         warnings.append(SEPARATION_WARNING + "; ".join(sep["reasons"]))
     return SpeakerTurns(turns=tuple(turns), source="diarization", speakers=tuple(found), warnings=tuple(warnings),
                         method="pyannote.audio 4 SpeakerDiarization (segmentation-3.0 + CAM++, agglomerative)"
+                               + (" + turns moved to the voice they fit (CAM++ per turn)" if opts.reassign_turns else "")
                                + (" + overlapped speech from segmentation-3.0's pair probabilities"
                                   if opts.recover_overlaps else ""),
                         separation=sep, recovered=recovered)
