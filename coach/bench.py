@@ -273,18 +273,20 @@ def run_bench(console, out_json: Path | None = None, calls: list[Path] | None = 
 
     table = Table(title=f"coach bench, {os.cpu_count()} CPU cores, load {load:.1f} at start. xRT: audio s / wall s "
                         "(models loaded); e2e: the same for the whole fresh process (start, imports, models, call); "
+                        "CPU s: CPU seconds of the call (the steadier figure on a shared CPU); "
                         "spk/asr/ana: seconds in coach's speaker, ASR and analysis stages; vs base: coach speed / "
                         "baseline's; +bare: coach's extra wall time over bare; WER: all words, roles ignored",
                         title_justify="left")
-    for col in ("call", "audio", "mode", "xRT", "e2e", "load", "spk/asr/ana", "peak MB", "roles", "WER a/c", "WER",
-                "vs base", "+bare"):
+    for col in ("call", "audio", "mode", "xRT", "e2e", "CPU s", "load", "spk/asr/ana", "peak MB", "roles", "WER a/c",
+                "WER", "vs base", "+bare"):
         table.add_column(col, no_wrap=True)
     previous = None
     for r in rows:
         wer = r.get("wer")
         st = r.get("stages_s", {})
         table.add_row(r["call"] if r["call"] != previous else "", f"{r['duration_s']:.0f}s {r['channels']}ch",
-                      r["mode"], f"{r['x_realtime']:.1f}x", f"{r['e2e_x_realtime']:.1f}x", f"{r['load_s']:.1f}s",
+                      r["mode"], f"{r['x_realtime']:.1f}x", f"{r['e2e_x_realtime']:.1f}x", f"{r['cpu_s']:.0f}",
+                      f"{r['load_s']:.1f}s",
                       f"{st['speakers']:.1f}/{st['asr']:.1f}/{st['analysis']:.1f}" if st else "-",
                       f"{r['peak_rss_mb']:.0f}",
                       f"{100 * r['role_attribution']:.1f}%" if "role_attribution" in r else "-",
@@ -300,7 +302,7 @@ def run_bench(console, out_json: Path | None = None, calls: list[Path] | None = 
             console.print(f"{r['call']} {r['mode']} ({r['decoder']} ASR) per stage: {stages}", highlight=False)
     coach_rows = [r for r in rows if r["mode"] == "coach" and r["call"] != MEMORY_CALL]
     scored = [r for r in coach_rows if "events" in r and not r["call"].startswith("long_")]
-    for kind in ("interruption", "backchannel"):
+    for kind in ("interruption", "backchannel") if scored else ():
         score = pooled(EventScore.from_dict(r["events"][kind]) for r in scored)
         console.print(f"coach {kind}s over the {len(scored)} sample calls: precision {score.precision:.2f}, "
                       f"recall {score.recall:.2f}, F1 {score.f1:.2f} ({score.true_positives} of {score.expected} "
