@@ -1,9 +1,11 @@
 """``coach bench``: coach against a WhisperX-style baseline and bare faster-whisper, on this CPU.
 
-Three modes, each on the same audio with the same weights (Whisper base int8, pyannote
+Four modes, each on the same audio with the same weights (Whisper base int8, pyannote
 segmentation-3.0 + CAM++):
 
-* ``coach``: ``coach analyze`` end to end (speakers, words, roles, coaching analysis).
+* ``coach``: ``coach analyze`` end to end (speakers, words, roles, coaching analysis), defaults.
+* ``coach-batched`` / ``coach-sequential``: the same with the other ASR decoder than the default
+  (``[asr] batched``), so that its speed and accuracy stand beside the default's.
 * ``baseline``: what a WhisperX user does on a CPU, written here: mix to mono, faster-whisper with
   its default decoding (beam 5, no VAD filter, word timestamps), then pyannote diarization of the
   mix while the Whisper model stays loaded, each word to the speaker turn it overlaps most.
@@ -12,10 +14,13 @@ segmentation-3.0 + CAM++):
 * ``bare``: faster-whisper alone on the mono mix, default decoding: the work any pipeline must do.
 
 Calls: the bundled samples and two generated long calls (stereo and mono, ~6 min, built from
-the sample scripts by ``coach/samples/make_samples.py`` into ``~/.cache/coach/bench`` on first use).
-Every (call, mode) runs in a fresh process (``python -m coach.bench MODE CALL``) so that its peak
-memory is its own: models are loaded (``load_s``), then the call is processed once; ``x_realtime``
-is audio seconds / wall seconds of that run, with models loaded (the steady state of a batch).
+the sample scripts by ``coach/samples/make_samples.py`` into ``~/.cache/coach/bench`` on first use),
+and for memory a ~30-min mono call (the long mono call five times over, ``memory_call``), run by
+``coach`` only. Every (call, mode) runs in a fresh process (``python -m coach.bench MODE CALL``) so
+that its peak memory is its own: models are loaded (``load_s``), then the call is processed once;
+``x_realtime`` is audio seconds / wall seconds of that run, with models loaded (the steady state of
+a batch); ``e2e_x_realtime`` is audio seconds / wall seconds of the whole fresh process (interpreter
+start, imports, model loading and the call: one ``coach analyze``).
 """
 
 from __future__ import annotations
@@ -32,8 +37,20 @@ from .conversation import Turn, Word
 from .errors import CoachError
 
 from .samples import SAMPLES_DIR as SAMPLES, sample_calls  # noqa: F401 - sample_calls for the CLI
-MODES = ("coach", "baseline", "bare")
 LONG_CALLS = ("long_call_stereo", "long_call_mono")
+MEMORY_CALL = "long_call_mono_30min"
+MEMORY_REPEAT = 5  # the long mono call five times over: ~30 min
+
+
+def coach_modes() -> tuple[str, str]:
+    """``coach`` (the defaults) and the mode of the other ASR decoder."""
+    from .config import AsrOptions
+
+    return "coach", "coach-sequential" if AsrOptions().batched else "coach-batched"
+
+
+MODES = coach_modes() + ("baseline", "bare")
+ALL_MODES = ("coach", "coach-batched", "coach-sequential", "baseline", "bare")
 
 
 def bench_cache() -> Path:
@@ -64,6 +81,31 @@ def long_calls(out_dir: Path | None = None) -> list[Path]:
         except (OSError, subprocess.CalledProcessError) as e:
             raise CoachError(f"could not synthesise the long bench call (needs espeak-ng + MBROLA nl2/nl3): {e}")
     return paths
+
+
+def memory_call(out_dir: Path | None = None) -> Path:
+    """The long mono call ``MEMORY_REPEAT`` times over (~30 min), with its truth shifted to match:
+    made once into the bench cache (atomic writes), for the peak memory of a long call."""
+    import numpy as np
+    import soundfile as sf
+
+    from .report.model import write_atomic
+
+    out_dir = out_dir or bench_cache()
+    path = out_dir / f"{MEMORY_CALL}.flac"
+    if path.exists() and path.with_suffix(".json").exists():
+        return path
+    src = [p for p in long_calls(out_dir) if p.stem == LONG_CALLS[1]][0]
+    audio, sr = sf.read(src, dtype="int16")
+    truth = json.loads(src.with_suffix(".json").read_text(encoding="utf-8"))
+    step = len(audio) / sr
+    utts = [u | {"start": round(u["start"] + k * step, 3), "end": round(u["end"] + k * step, 3)}
+            for k in range(MEMORY_REPEAT) for u in truth.get("utterances", [])]
+    tmp = path.with_name(f".{path.stem}.tmp.flac")
+    sf.write(tmp, np.tile(audio, (MEMORY_REPEAT,) + (1,) * (audio.ndim - 1)), sr)
+    write_atomic(path.with_suffix(".json"), json.dumps({"utterances": utts}, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+    return path
 
 
 def assign_word_speakers(words: list[Word], turns: list[Turn]) -> dict[str, list[Word]]:
@@ -138,8 +180,10 @@ def measure(mode: str, path: str) -> dict:
     # WhisperX's diarization, pinned: pyannote 3.1's step and batch size, whatever coach's defaults
     base_diar = DiarizationOptions(segmentation_step=0.1, embedding_batch_size=32)
     t = time.perf_counter()
-    if mode == "coach":
-        opts = AnalyzeOptions()
+    opts = AnalyzeOptions()
+    if mode in ("coach-batched", "coach-sequential"):
+        opts = opts.with_overrides(asr={"batched": mode == "coach-batched"})
+    if mode.startswith("coach"):
         load_model(opts.asr)
         if rec.num_channels == 1:
             load_pipeline(opts.diarization)
@@ -152,8 +196,8 @@ def measure(mode: str, path: str) -> dict:
 
     t, cpu0 = time.perf_counter(), _cpu_s()
     conv = report = None
-    if mode == "coach":
-        report = analyze_file(path)
+    if mode.startswith("coach"):
+        report = analyze_file(path, opts)
         conv = report.conversation
         words = [w for u in conv.utterances for w in u.words]
     elif mode == "baseline":
@@ -171,6 +215,7 @@ def measure(mode: str, path: str) -> dict:
            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
     if report is not None:
         row["stages_s"] = {k[:-2]: v for k, v in report.timings.items() if k.endswith("_s") and k != "total_s"}
+        row["decoder"] = "batched" if opts.asr.batched else "sequential"
     if truth:
         row["wer_all"] = _text_wer(words, truth)
         if conv is not None:
@@ -186,16 +231,21 @@ def measure(mode: str, path: str) -> dict:
 
 
 def _run_one(mode: str, call: Path) -> dict:
+    t = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "coach.bench", mode, str(call)], capture_output=True, text=True)
+    e2e = time.perf_counter() - t
     if proc.returncode != 0:
         last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""
         raise CoachError(f"benchmark run ({mode}) failed: {last}", call)
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    row = json.loads(proc.stdout.strip().splitlines()[-1])
+    # the whole fresh process: interpreter start, imports, model loading, the call (and the scoring, < 1 s)
+    return row | {"e2e_s": round(e2e, 2), "e2e_x_realtime": round(row["duration_s"] / e2e, 2)}
 
 
 def run_bench(console, out_json: Path | None = None, calls: list[Path] | None = None, long: bool = True,
-              modes: tuple[str, ...] = MODES) -> list[dict]:
-    """Run every mode on every call (fresh process each), print the tables, return the rows."""
+              modes: tuple[str, ...] = MODES, memory: bool = False) -> list[dict]:
+    """Run every mode on every call (fresh process each), print the tables, return the rows.
+    ``memory``: also the ~30-min mono call, ``coach`` mode only (peak memory of a long call)."""
     from rich.table import Table
 
     from .evaluate import EventScore, pooled
@@ -203,12 +253,17 @@ def run_bench(console, out_json: Path | None = None, calls: list[Path] | None = 
     calls = calls or sample_calls() + (long_calls() if long else [])
     if not calls:
         raise CoachError(f"no sample calls found in {SAMPLES}")
+    bad = [m for m in modes if m not in ALL_MODES]
+    if bad:
+        raise CoachError(f"unknown bench mode {bad[0]!r} (choose from {', '.join(ALL_MODES)})")
     load = os.getloadavg()[0]
+    runs = [(call, mode) for call in calls for mode in modes]
+    if memory:
+        runs.append((memory_call(), "coach"))
     rows: list[dict] = []
-    for call in calls:
-        for mode in modes:
-            console.print(f"bench: {call.stem}, {mode} (fresh process)...", highlight=False)
-            rows.append(_run_one(mode, call))
+    for call, mode in runs:
+        console.print(f"bench: {call.stem}, {mode} (fresh process)...", highlight=False)
+        rows.append(_run_one(mode, call))
     by_call: dict[str, dict[str, dict]] = {}
     for r in rows:
         by_call.setdefault(r["call"], {})[r["mode"]] = r
@@ -217,30 +272,50 @@ def run_bench(console, out_json: Path | None = None, calls: list[Path] | None = 
             modes_of["coach"].update(speed_ratios(modes_of))
 
     table = Table(title=f"coach bench, {os.cpu_count()} CPU cores, load {load:.1f} at start. xRT: audio s / wall s "
-                        "(models loaded); vs base: coach speed / baseline's; +bare: coach's extra wall time over bare; "
-                        "WER: all words, roles ignored", title_justify="left")
-    for col in ("call", "audio", "mode", "xRT", "load", "peak MB", "roles", "WER a/c", "WER", "vs base", "+bare"):
+                        "(models loaded); e2e: the same for the whole fresh process (start, imports, models, call); "
+                        "CPU s: CPU seconds of the call (the steadier figure on a shared CPU); "
+                        "spk/asr/ana: seconds in coach's speaker, ASR and analysis stages; vs base: coach speed / "
+                        "baseline's; +bare: coach's extra wall time over bare; WER: all words, roles ignored",
+                        title_justify="left")
+    for col in ("call", "audio", "mode", "xRT", "e2e", "CPU s", "load", "spk/asr/ana", "peak MB", "roles", "WER a/c",
+                "WER", "vs base", "+bare"):
         table.add_column(col, no_wrap=True)
+    previous = None
     for r in rows:
         wer = r.get("wer")
-        table.add_row(r["call"] if r["mode"] == modes[0] else "", f"{r['duration_s']:.0f}s {r['channels']}ch",
-                      r["mode"], f"{r['x_realtime']:.1f}x", f"{r['load_s']:.1f}s", f"{r['peak_rss_mb']:.0f}",
+        st = r.get("stages_s", {})
+        table.add_row(r["call"] if r["call"] != previous else "", f"{r['duration_s']:.0f}s {r['channels']}ch",
+                      r["mode"], f"{r['x_realtime']:.1f}x", f"{r['e2e_x_realtime']:.1f}x", f"{r['cpu_s']:.0f}",
+                      f"{r['load_s']:.1f}s",
+                      f"{st['speakers']:.1f}/{st['asr']:.1f}/{st['analysis']:.1f}" if st else "-",
+                      f"{r['peak_rss_mb']:.0f}",
                       f"{100 * r['role_attribution']:.1f}%" if "role_attribution" in r else "-",
                       f"{wer['agent']:.2f}/{wer['customer']:.2f}" if wer else "-",
                       f"{r['wer_all']:.2f}" if "wer_all" in r else "-",
                       f"{r['coach_vs_baseline']:.2f}x" if "coach_vs_baseline" in r else "",
                       f"{100 * r['coach_overhead_vs_bare']:+.0f}%" if "coach_overhead_vs_bare" in r else "")
+        previous = r["call"]
     console.print(table)
-    coach_rows = [r for r in rows if r["mode"] == "coach"]
-    for r in coach_rows:
-        stages = ", ".join(f"{k} {v:.1f} s" for k, v in r["stages_s"].items())
-        console.print(f"{r['call']} coach per stage: {stages}", highlight=False)
+    for r in rows:
+        if "stages_s" in r:
+            stages = ", ".join(f"{k} {v:.1f} s" for k, v in r["stages_s"].items())
+            console.print(f"{r['call']} {r['mode']} ({r['decoder']} ASR) per stage: {stages}", highlight=False)
+    coach_rows = [r for r in rows if r["mode"] == "coach" and r["call"] != MEMORY_CALL]
     scored = [r for r in coach_rows if "events" in r and not r["call"].startswith("long_")]
-    for kind in ("interruption", "backchannel"):
+    for kind in ("interruption", "backchannel") if scored else ():
         score = pooled(EventScore.from_dict(r["events"][kind]) for r in scored)
         console.print(f"coach {kind}s over the {len(scored)} sample calls: precision {score.precision:.2f}, "
                       f"recall {score.recall:.2f}, F1 {score.f1:.2f} ({score.true_positives} of {score.expected} "
                       f"found, {score.predicted} reported; same role, start within 1 s)", highlight=False)
+    for mode in modes:  # accuracy beside speed: the same calls, each mode
+        mine = [r for r in rows if r["mode"] == mode and "wer_all" in r and r["call"] != MEMORY_CALL]
+        if mine:
+            audio = sum(r["duration_s"] for r in mine)
+            roles = [r["role_attribution"] for r in mine if "role_attribution" in r]
+            console.print(f"{mode} over {len(mine)} calls: {audio / sum(r['run_s'] for r in mine):.1f}x real time "
+                          f"(models loaded), mean WER {sum(r['wer_all'] for r in mine) / len(mine):.3f}"
+                          + (f", speech to the right role {100 * sum(roles) / len(roles):.1f}%" if roles else ""),
+                          highlight=False)
     sbs = [r for r in coach_rows if "summary_before_solution" in r]
     right = sum(r["summary_before_solution"]["expected"] == r["summary_before_solution"]["found"] for r in sbs)
     if sbs:

@@ -448,19 +448,22 @@ def bench(
     long: Annotated[bool, typer.Option(
         "--long/--no-long", help="Also the generated 6-minute stereo and mono calls (most of the ~15 min).")] = True,
     modes: Annotated[Optional[list[str]], typer.Option(
-        "--mode", help="coach, baseline, bare (repeatable; default all).")] = None,
+        "--mode", help="coach, coach-batched, coach-sequential, baseline, bare (repeatable; default: coach, "
+                       "coach with the other ASR decoder, baseline, bare).")] = None,
+    memory: Annotated[bool, typer.Option(
+        "--memory/--no-memory", help="Also a ~30-min mono call (coach only): peak memory of a long call.")] = True,
     batch: Annotated[bool, typer.Option(
         "--batch/--no-batch", help="Also the nightly batch over the sample calls with 1 and 2 workers.")] = True,
 ) -> None:
-    """Speed, memory and accuracy side by side: coach, a WhisperX-style baseline (same weights) and bare faster-whisper, on the sample calls and two long generated calls; then batch throughput with 1 and 2 workers.
+    """Speed, memory and accuracy side by side: coach (and coach with its other ASR decoder), a WhisperX-style baseline (same weights) and bare faster-whisper, on the sample calls and two long generated calls; a ~30-min mono call for peak memory; then batch throughput with 1 and 2 workers.
 
-    Each call and mode runs in a fresh process, so peak memory is its own; x real time is audio seconds per wall second with the models loaded. Figures are ratios measured in this one run, never timed assertions.
+    Each call and mode runs in a fresh process, so peak memory is its own; x real time is audio seconds per wall second with the models loaded, and end to end (e2e) for the whole fresh process; seconds per stage, WER and role accuracy stand beside them. Figures are ratios measured in this one run, never timed assertions.
     """
     from .bench import MODES, bench_workers, run_bench, sample_calls
 
     console = Console(width=max(out.width, 120))
     try:
-        rows = run_bench(console, None, long=long, modes=tuple(modes) if modes else MODES)
+        rows = run_bench(console, None, long=long, modes=tuple(modes) if modes else MODES, memory=memory)
         result = {"calls": rows}
         if batch:
             console.print("bench: nightly batch over the sample calls, --workers 1 then 2 ...")

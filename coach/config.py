@@ -113,10 +113,12 @@ class AsrOptions:
     batched: decode coach's own speech regions packed into 30 s windows, in batches
         (faster-whisper's BatchedInferencePipeline, no second VAD pass; a window that fails the
         decode test is decoded again with temperature fallback). Measured side by side
-        (scripts/asr_ab.py, 5 samples + a 4.3-min call): ASR 1.22x faster (CPU seconds), role
-        attribution the same, pooled WER 0.290 -> 0.297 and 3 more errors in 47 read words, so
-        not the default yet. False: the sequential decoder, each channel on its own through
-        faster-whisper's VAD filter, window after window.
+        (scripts/asr_ab.py; README "Batched ASR"): ASR CPU seconds 1.26x fewer on 5 samples + a
+        4.3-min dev call (1.33x on 4 more dev calls, 1.40x on the 6-min stereo bench call), role
+        attribution the same, pooled WER 0.290 -> 0.297; but on call_customer_interrupts the
+        agent's solution sentence is heard differently and summary-before-solution is no longer
+        found, so not the default. False: the sequential decoder, each channel on its own
+        through faster-whisper's VAD filter, window after window.
     """
 
     model: str = "base"

@@ -7,8 +7,9 @@ turn it overlaps most.
 
 Two decoders (``AsrOptions.batched``):
 
-* batched (``[asr] batched = true``): coach's own speech regions of both channels (or the mono
-  mix's speaker turns) are cut out, packed back to back into windows of up to 30 s and decoded in
+* batched (``[asr] batched = true``): coach's own speech regions of both channels
+  (or the mono mix's speaker turns) are cut out, packed back to back into windows of up to 30 s
+  (one channel after the other, the second starting in the first one's last window) and decoded in
   batches by faster-whisper's ``BatchedInferencePipeline`` (beam search over a batch of windows,
   no second VAD pass, word timestamps by cross-attention alignment); each word's time is then
   mapped back from its window to the piece of the original timeline it came from
@@ -85,12 +86,13 @@ SAMPLE_RATE = 16000
 WINDOW_S = 30.0  # Whisper's input window
 PAD_S = 0.2  # audio kept around each speech region (silence on a masked channel)
 GAP_S = 0.1  # silence between two packed pieces, so words never run across a cut
-BATCH_SIZE = 8
+BATCH_SIZE = 4  # 8 took the same CPU time and 300-400 MB more peak memory (the encoder's attention over 8 windows at once)
 HOP = 160  # samples per Whisper feature frame
 WITHOUT_TIMESTAMPS = True  # timestamp tokens made no difference on the read sentences (11 errors either way)
 FILL = True  # split a span to fill a window rather than start a new one (see pack_windows)
 FILL_MIN_S = 5.0
 MIX_SIGNALS = False  # pack both channels' pieces into shared windows (see pack_windows)
+CHAIN = True  # one signal after the other, the next one starting in the last window's room (see pack_windows)
 
 
 @dataclass(frozen=True)
@@ -176,12 +178,15 @@ def _split_long(audio: np.ndarray, s: float, e: float, max_s: float) -> list[tup
 
 def pack_windows(signals: dict[str, np.ndarray], regions: dict[str, list[tuple[float, float]]],
                  max_s: float = WINDOW_S, pad: float = PAD_S, gap: float = GAP_S,
-                 mix: bool | None = None) -> list[Window]:
+                 mix: bool | None = None, chain: bool | None = None) -> list[Window]:
     """Coach's speech regions of each signal, widened by ``pad``, packed into windows of at most
     ``max_s`` seconds (``gap`` of silence between pieces). ``mix``: the pieces of all signals in
     one time order (a window may hold both parties, as a conversation); else one signal after
-    the other, a window holding one signal only."""
+    the other: with ``chain`` the next signal's first pieces fill the room left in the previous
+    signal's last window (one window fewer on most short stereo calls), without it each window
+    holds one signal only."""
     mix = MIX_SIGNALS if mix is None else mix
+    chain = CHAIN if chain is None else chain
     lanes: list[list[tuple[float, float, str]]] = []
     for key, audio in signals.items():
         duration = len(audio) / SAMPLE_RATE
@@ -189,6 +194,8 @@ def pack_windows(signals: dict[str, np.ndarray], regions: dict[str, list[tuple[f
                       for s, e in _split_long(audio, s0, e0, max_s)])
     if mix:
         lanes = [sorted((x for lane in lanes for x in lane), key=lambda x: (x[0], x[1], x[2]))]
+    elif chain:
+        lanes = [[x for lane in lanes for x in lane]]
     windows: list[Window] = []
     for lane in lanes:
         pieces: list[Piece] = []

@@ -7,8 +7,10 @@ fallbacks; then the totals and the ASR speed ratio of each variant over the firs
 
 Usage: .venv/bin/python scripts/asr_ab.py [CALL.flac ...]   (default: coach/samples/*.flac + the
 4.3-min dev call d30 when ../shared/data/dev_calls exists next to the clone)
-Variants: sequential (AsrOptions.batched=False), batched (one channel per window),
-batched_mix (both channels' pieces in shared windows; transcribe.MIX_SIGNALS).
+Variants: sequential (AsrOptions.batched=False), batched (transcribe.py's packing as it stands),
+batched_mix (both channels' pieces in shared windows; transcribe.MIX_SIGNALS), batched_chain (one
+channel after the other, the second starting in the first one's last window; transcribe.CHAIN),
+batched_lanes (each channel's windows its own), batched_beam1 (beam 1).
 """
 from __future__ import annotations
 
@@ -27,7 +29,9 @@ from coach.evaluate import role_attribution, role_wer  # noqa: E402
 from coach.pipeline import analyze_file  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "data" / "dev_calls"  # ../shared next to the clone
-VARIANTS = {"sequential": (False, False), "batched": (True, False), "batched_mix": (True, True)}
+VARIANTS = {"sequential": (False, False, None, None), "batched": (True, False, None, None),
+            "batched_mix": (True, True, None, None), "batched_chain": (True, False, True, None),
+            "batched_lanes": (True, False, False, None), "batched_beam1": (True, False, None, 1)}
 
 
 def truth_of(call: Path) -> list[dict] | None:
@@ -44,6 +48,7 @@ def main(argv: list[str]) -> None:
     chosen = os.environ.get("AB_VARIANTS", ",".join(VARIANTS)).split(",")
     variants = [v for v in chosen if v in VARIANTS]
     last: dict = {}
+    chain_default = T.CHAIN
     original = T.transcribe
 
     def spy(*a, **k):  # the pipeline imports transcribe() at call time: this sees its Transcript
@@ -59,9 +64,10 @@ def main(argv: list[str]) -> None:
     for call in calls:
         truth = truth_of(call)
         for v in variants:
-            batched, mix = VARIANTS[v]
+            batched, mix, chain, beam = VARIANTS[v]
             T.MIX_SIGNALS = mix
-            r = analyze_file(call, AnalyzeOptions().with_overrides(asr={"batched": batched}))
+            T.CHAIN = chain_default if chain is None else chain
+            r = analyze_file(call, AnalyzeOptions().with_overrides(asr={"batched": batched, "beam_size": beam}))
             conv = r.conversation
             words = [w for u in conv.utterances for w in u.words]
             row = {"call": call.stem, "variant": v, "audio_s": round(r.call.duration_s, 1),
@@ -71,6 +77,9 @@ def main(argv: list[str]) -> None:
                 row |= {"wer_all": _text_wer(words, truth), "wer_role": role_wer(conv, truth),
                         "role_acc": round(role_attribution(conv, truth).correct, 4)}
             print(json.dumps(row), flush=True)
+            if truth:
+                tot[v].setdefault("wer", []).append(row["wer_all"])
+                tot[v].setdefault("roles", []).append(row["role_acc"])
             for k in ("asr_s", "total_s"):
                 tot[v][k] += r.timings[k]
             tot[v]["audio_s"] += r.call.duration_s
@@ -82,7 +91,10 @@ def main(argv: list[str]) -> None:
         print(f"TOTAL {v}: asr {t['asr_s']:.1f} s, total {t['total_s']:.1f} s, audio {t['audio_s']:.0f} s, "
               f"x real time {t['audio_s'] / t['total_s']:.2f}, ASR x real time {t['audio_s'] / t['asr_s']:.2f}, "
               f"ASR speed vs {base}: {tot[base]['asr_s'] / t['asr_s']:.2f}x (wall), "
-              f"{tot[base]['asr_cpu_s'] / t['asr_cpu_s']:.2f}x (CPU seconds: {t['asr_cpu_s']:.1f})", flush=True)
+              f"{tot[base]['asr_cpu_s'] / t['asr_cpu_s']:.2f}x (CPU seconds: {t['asr_cpu_s']:.1f})"
+              + (f", mean WER {sum(t['wer']) / len(t['wer']):.4f}, mean role attribution "
+                 f"{sum(t['roles']) / len(t['roles']):.4f} over {len(t['wer'])} calls" if t.get("wer") else ""),
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -50,3 +50,37 @@ def test_bare_mode_smoke(tmp_path):
     row = measure("bare", str(clip))
     assert row["mode"] == "bare" and row["x_realtime"] > 0 and row["peak_rss_mb"] > 0
     assert "wer_all" not in row  # no ground truth next to the clip
+
+
+def test_memory_call_is_the_long_mono_call_repeated_with_shifted_truth(tmp_path):
+    import json
+
+    import numpy as np
+    import soundfile as sf
+
+    from coach.bench import LONG_CALLS, MEMORY_REPEAT, memory_call
+
+    sr = 16000
+    tone = (0.1 * np.sin(np.arange(2 * sr) * 0.05) * 32767).astype(np.int16)
+    for name in LONG_CALLS:  # stand-ins for the generated long calls (no synthesis here)
+        sf.write(tmp_path / f"{name}.flac", tone, sr)
+        (tmp_path / f"{name}.json").write_text(json.dumps(
+            {"utterances": [{"role": "agent", "start": 0.5, "end": 1.5, "text": "goedemorgen"}]}))
+    path = memory_call(tmp_path)
+    audio, got_sr = sf.read(path, dtype="int16")
+    assert got_sr == sr and len(audio) == MEMORY_REPEAT * len(tone)
+    assert np.array_equal(audio[-len(tone):], tone)
+    utts = json.loads(path.with_suffix(".json").read_text())["utterances"]
+    assert [u["start"] for u in utts] == [0.5 + 2.0 * k for k in range(MEMORY_REPEAT)]
+    assert not list(tmp_path.glob(".*tmp*"))  # written atomically, nothing left over
+    assert memory_call(tmp_path) == path  # made once
+
+
+def test_unknown_mode_is_refused():
+    from rich.console import Console
+
+    from coach.bench import run_bench
+    from coach.errors import CoachError
+
+    with pytest.raises(CoachError, match="unknown bench mode 'fast'"):
+        run_bench(Console(), calls=[STEREO], modes=("coach", "fast"))

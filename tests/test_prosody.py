@@ -101,3 +101,22 @@ def test_female_voice_is_higher_on_the_samples(path, roles, source, higher):
 def test_import_stays_light():
     code = "import sys, coach.prosody; assert 'librosa' not in sys.modules and 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_pitch_only_where_needed_equals_whole_signal_yin():
+    """YIN runs over the speech stretches only (90% of the analysis stage before): on every needed
+    frame the pitch is exactly what librosa gives over the whole signal, and 0.0 elsewhere."""
+    import librosa
+
+    from coach.prosody import FMAX, FMIN, FRAME_LENGTH, HOP, _frames
+
+    y = signal(6.0, (120.0, 0.5, 1.5, 0.3), (210.0, 3.0, 4.0, 0.2), (95.0, 5.0, 6.0, 0.3)).astype(np.float32)
+    n = 1 + len(y) // HOP
+    need = np.zeros(n, dtype=bool)
+    need[40:175] = need[300:330] = need[500:] = True  # the last run reaches the end of the signal
+    f0, energy, zcr = _frames(y, SR, n, need)
+    whole = librosa.yin(y, fmin=FMIN, fmax=FMAX, sr=SR, frame_length=FRAME_LENGTH, hop_length=HOP)[:n]
+    assert np.array_equal(f0[need], whole[need])
+    assert not f0[~need].any()
+    full = _frames(y, SR, n)
+    assert np.array_equal(energy, full[1]) and np.array_equal(zcr, full[2])

@@ -42,7 +42,7 @@ def test_packed_windows_hold_each_region_once_and_map_times_back():
     signals = {"left": ramp, "right": ramp + 1000}
     regions = {"left": [(1.0, 9.0), (9.1, 12.0), (20.0, 38.0), (50.0, 95.0)],  # the last one > 30 s
                "right": [(5.0, 6.0)]}
-    windows = pack_windows(signals, regions)
+    windows = pack_windows(signals, regions, chain=False)
     assert all(w.duration <= 30.0 + 1e-9 for w in windows)
     assert [(p.start, p.end) for w in windows for p in w.pieces if p.key == "right"] == [(5.0 - PAD_S, 6.0 + PAD_S)]
     assert all(len({p.key for p in w.pieces}) == 1 for w in windows)  # one channel per window
@@ -68,3 +68,31 @@ def test_packed_windows_hold_each_region_once_and_map_times_back():
             key, s, e = w.to_original(gap_start + 0.08, second.at + 0.2)
             assert key == second.key and abs(s - second.start) < 1e-9 and abs(e - (second.start + 0.2)) < 1e-6
     assert pack_windows(signals, {"left": [], "right": []}) == []
+
+
+
+def test_chained_windows_start_the_next_signal_in_the_last_windows_room():
+    """Chained (the default): the right channel's first piece fills the room left in the left
+    channel's last window, later ones follow; one window fewer than one signal per window, every
+    piece once, times and signals mapped back."""
+    import numpy as np
+
+    from coach.transcribe import SAMPLE_RATE, pack_windows
+
+    n = 60 * SAMPLE_RATE
+    ramp = (np.arange(n) / SAMPLE_RATE).astype(np.float32)
+    signals = {"left": ramp, "right": ramp + 1000}
+    regions = {"left": [(0.0, 8.0), (20.0, 26.0)], "right": [(5.0, 9.0), (40.0, 50.0)]}
+    lanes = pack_windows(signals, regions, pad=0.0, chain=False)
+    chained = pack_windows(signals, regions, pad=0.0, chain=True)
+    assert len(lanes) == 2 and len(chained) == 1
+    assert [(p.key, p.start, p.end) for p in chained[0].pieces] == [
+        ("left", 0.0, 8.0), ("left", 20.0, 26.0), ("right", 5.0, 9.0), ("right", 40.0, 50.0)]
+    assert pack_windows(signals, regions, pad=0.0) == chained  # the default
+    w = chained[0]
+    audio = w.audio(signals)
+    for p in w.pieces:
+        i = int(round((p.at + 0.5) * SAMPLE_RATE))
+        assert abs(audio[i] - (p.start + 0.5 + (1000 if p.key == "right" else 0))) < 1e-3
+        key, s, e = w.to_original(p.at + 0.4, p.at + 0.6)
+        assert key == p.key and abs(s - (p.start + 0.4)) < 1e-6

@@ -128,6 +128,12 @@ class Match:
     score: float  # 1.0 exact, lower when fuzzy
 
 
+@lru_cache(maxsize=4096)
+def _phrase_tokens(phrase: str) -> tuple[str, ...]:
+    """A phrase's tokens without fillers, tokenised once per process (not once per utterance)."""
+    return tuple(t for t in tokens(phrase) if t not in FILLERS)
+
+
 def find_phrases(words: list[str], phrases: tuple[str, ...] | list[str], fuzzy: float = 1.0) -> list[Match]:
     """Every occurrence of any phrase in the token list ``words`` (see ``tokens``), longest first
     where they overlap."""
@@ -135,11 +141,14 @@ def find_phrases(words: list[str], phrases: tuple[str, ...] | list[str], fuzzy: 
     kept = [i for i, w in enumerate(words) if w not in FILLERS]  # "daar kan ik helaas niets aan doen"
     text = [words[i] for i in kept]
     for phrase in phrases:
-        ph = [t for t in tokens(phrase) if t not in FILLERS]
+        ph = _phrase_tokens(phrase)
         n = len(ph)
         if not n:
             continue
+        first = ph[0]
         for i in range(len(text) - n + 1):
+            if not _similar(text[i], first, fuzzy, n >= 3):  # most positions end here: no slice, no generator
+                continue
             window = text[i:i + n]
             if all(_similar(w, p, fuzzy, n >= 3) for w, p in zip(window, ph)):
                 exact = sum(w == p for w, p in zip(window, ph)) / n
