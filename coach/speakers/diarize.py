@@ -21,6 +21,7 @@ from . import SpeakerTurns
 
 EMBEDDING_DIM = 192
 MIN_ACTIVE_FRAMES = 50  # 0.5 s of 10 ms filterbank frames
+MAX_BATCH_FRAMES = 8000  # filterbank frames (rows x padded length) per CAM++ batch
 
 # When the two voices cannot be told apart (issue 12): the diarization's figures are then not facts.
 # ALIKE_COSINE: cosine similarity of the two clusters' CAM++ centroid embeddings above which the voices
@@ -77,15 +78,16 @@ def campplus_model():
             feats = torch.stack(feats)  # (batch, frames, 80)
             return feats - feats.mean(dim=1, keepdim=True)  # per-chunk mean normalisation
 
-        def _pooled(self, feats: torch.Tensor, w: torch.Tensor | None) -> torch.Tensor:
-            """CAM++ with weighted statistics pooling: feats (batch, frames, 80), w (batch, frames')."""
+        def _pooled(self, feats: torch.Tensor, w: torch.Tensor | None, interpolate: bool = True) -> torch.Tensor:
+            """CAM++ with weighted statistics pooling: feats (batch, frames, 80), w (batch, frames'),
+            resampled to the network's frame rate unless ``interpolate`` is False."""
             x = self.net.head(feats.permute(0, 2, 1))
             for name, layer in self.net.xvector.named_children():
                 if name not in ("stats", "dense"):
                     x = layer(x)  # (batch, channels, frames')
             if w is None:
                 w = torch.ones(x.shape[0], x.shape[2], device=x.device)
-            else:
+            elif interpolate:
                 w = torch.nn.functional.interpolate(w[:, None, :].float(), size=x.shape[2], mode="nearest")[:, 0]
             wsum = w.sum(dim=1, keepdim=True).clamp_min(1e-6)
             mean = (x * w[:, None, :]).sum(dim=2) / wsum
@@ -96,25 +98,160 @@ def campplus_model():
             feats = self._fbank(waveforms)
             if weights is None:
                 return self._pooled(feats, None)
-            # Only the frames where the speaker is active go through the network: a chunk's
-            # local speaker is active in part of it, often in none (pyannote asks anyway; those
-            # embeddings are never used, a constant stands in). 2-3x less work than weighting
-            # the pooling over the whole chunk.
             active = torch.nn.functional.interpolate(weights[:, None, :].float(), size=feats.shape[1],
                                                      mode="nearest")[:, 0] > 0.5
+            return self.embed_active(feats, active, weights)
+
+        def embed_active(self, feats: torch.Tensor, active: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+            """One embedding per row: feats (n, frames, 80) mean-normalised filterbanks, active (n, frames)
+            the frames where the row's speaker speaks, weights (n, frames') the same at the
+            segmentation's resolution.
+
+            Only the active frames go through the network (a chunk's local speaker speaks in part of
+            it; 2-3x less work than weighting the pooling over the whole chunk), mean-normalised on
+            their own, rows of similar length batched together (``length_batches``; a shorter row is
+            padded by repeating its own frames, and pooled over its own frames only). A row with no
+            active frame gets a constant (pyannote asks for it; it is never used); one with fewer
+            than ``MIN_ACTIVE_FRAMES`` is pooled over its active frames in the context of the chunk.
+            """
             out = torch.ones(feats.shape[0], EMBEDDING_DIM, device=feats.device)
-            for i in range(feats.shape[0]):
-                n = int(active[i].sum())
-                if n == 0:
-                    continue
-                if n >= MIN_ACTIVE_FRAMES:
+            counts = active.sum(dim=1).tolist()
+            long_rows = [i for i, n in enumerate(counts) if n >= MIN_ACTIVE_FRAMES]
+            short_rows = [i for i, n in enumerate(counts) if 0 < n < MIN_ACTIVE_FRAMES]
+            for rows in length_batches([counts[i] for i in long_rows], MAX_BATCH_FRAMES):
+                rows = [long_rows[r] for r in rows]
+                size = max(counts[i] for i in rows)
+                batch, lengths = [], []
+                for i in rows:
                     sel = feats[i][active[i]]
-                    out[i] = self._pooled((sel - sel.mean(dim=0, keepdim=True))[None], None)[0]
-                else:  # too short to stand alone: pool over it in its context
-                    out[i] = self._pooled(feats[i:i + 1], weights[i:i + 1])[0]
+                    sel = sel - sel.mean(dim=0, keepdim=True)
+                    reps = -(-size // sel.shape[0])
+                    batch.append(sel.repeat(reps, 1)[:size])
+                    lengths.append(sel.shape[0])
+                x = torch.stack(batch)
+                # pooled over the row's own frames: after the stride-2 TDNN, ceil(n / 2) of them
+                t_out = (size + 1) // 2
+                w = (torch.arange(t_out)[None, :] < torch.tensor([(n + 1) // 2 for n in lengths])[:, None]).float()
+                out[rows] = self._pooled(x, w, interpolate=False)
+            for start in range(0, len(short_rows), 16):
+                rows = short_rows[start:start + 16]
+                out[rows] = self._pooled(feats[rows], weights[rows])
             return out
 
     return CAMPPlusEmbedding()
+
+
+def length_batches(lengths: list[int], max_frames: int, max_pad: float = 0.05) -> list[list[int]]:
+    """Indices of ``lengths`` grouped into batches of similar length, longest first: a batch holds
+    at most ``max_frames`` frames once padded to its longest row, and no row is padded by more
+    than ``max_pad`` of that length (padding is work for nothing)."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches, cur = [], []
+    for i in order:
+        if cur and ((len(cur) + 1) * lengths[cur[0]] > max_frames or lengths[i] < (1 - max_pad) * lengths[cur[0]]):
+            batches.append(cur)
+            cur = []
+        cur.append(i)
+    if cur:
+        batches.append(cur)
+    return batches
+
+
+def embedding_plan(active: np.ndarray, shift: float, stride: int, min_agree: float = 0.5,
+                   min_frames: int = 30) -> np.ndarray:
+    """Which (chunk, local speaker) embeddings to compute, and which to take from a nearby chunk.
+
+    ``active``: (chunks, frames, speakers) binary segmentation of chunks that start ``shift`` frames
+    apart. Every ``stride``-th chunk and the last are anchors: all their active speakers are
+    embedded. Consecutive chunks overlap by most of their length, so another chunk's local speaker
+    is, as a rule, one of the nearest anchor's: the two chunks' speakers are matched on their
+    common frames (Hungarian assignment of co-activity), and a speaker takes its match's embedding
+    when they are active together on at least ``min_frames`` frames and on at least ``min_agree``
+    of each one's active frames there (else the other neighbouring anchor is tried, else it is
+    computed).
+
+    Returns (chunks, speakers, 2) int: for each pair the (chunk, speaker) whose embedding it
+    uses, itself when computed; (-1, -1) for a speaker inactive in the chunk.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    active = np.asarray(active) > 0
+    n, frames, speakers = active.shape
+    source = np.full((n, speakers, 2), -1, dtype=np.int64)
+    spoke = active.any(axis=1)
+    stride = max(1, int(stride))
+    anchors = sorted(set(range(0, n, stride)) | ({n - 1} if n else set()))
+    for c in anchors:
+        for s in np.flatnonzero(spoke[c]):
+            source[c, s] = (c, s)
+    is_anchor = np.zeros(n, dtype=bool)
+    is_anchor[anchors] = True
+    for c in np.flatnonzero(~is_anchor):
+        todo = set(np.flatnonzero(spoke[c]).tolist())
+        before = max(a for a in anchors if a < c)
+        after = min(a for a in anchors if a > c)
+        for a in sorted((before, after), key=lambda a: (abs(a - c), a)):
+            off = int(round(abs(c - a) * shift))
+            if not todo or off >= frames:
+                break
+            # the later chunk's first frames are the earlier one's last
+            mine, theirs = (active[c, off:], active[a, :frames - off]) if c < a else (active[c, :frames - off],
+                                                                                   active[a, off:])
+            mine, theirs = mine.astype(np.float32), theirs.astype(np.float32)
+            together = mine.T @ theirs  # (speakers, speakers) frames active in both
+            rows, cols = linear_sum_assignment(together, maximize=True)
+            own, other = mine.sum(axis=0), theirs.sum(axis=0)
+            for s, s0 in zip(rows, cols):
+                both = together[s, s0]
+                if s in todo and source[a, s0, 0] >= 0 and both >= min_frames \
+                        and both >= min_agree * own[s] and both >= min_agree * other[s0]:
+                    source[c, s] = source[a, s0]
+                    todo.discard(s)
+        for s in todo:
+            source[c, s] = (c, s)
+    return source
+
+
+def _diarization_class():
+    """pyannote's ``SpeakerDiarization`` with fewer, batched embeddings (``embedding_plan``)."""
+    import torch
+    from pyannote.audio.pipelines import SpeakerDiarization
+
+    class CoachDiarization(SpeakerDiarization):
+        embedding_stride = 1
+
+        def get_embeddings(self, file, binary_segmentations, exclude_overlap: bool = False, hook=None):
+            model = self._embedding.model_
+            if exclude_overlap or not hasattr(model, "embed_active"):
+                return super().get_embeddings(file, binary_segmentations, exclude_overlap=exclude_overlap, hook=hook)
+            masks = np.nan_to_num(binary_segmentations.data, nan=0.0).astype(np.float32)
+            n, frames, speakers = masks.shape
+            window = binary_segmentations.sliding_window
+            source = embedding_plan(masks > 0.5, window.step * frames / window.duration, self.embedding_stride)
+            own = (source[:, :, 0] == np.arange(n)[:, None]) & (source[:, :, 1] == np.arange(speakers)[None, :])
+            chunks = np.flatnonzero(own.any(axis=1))
+            out = np.ones((n, speakers, model.dimension), dtype=np.float32)
+            per_batch = max(1, self.embedding_batch_size // speakers)
+            batches = [chunks[i:i + per_batch] for i in range(0, len(chunks), per_batch)]
+            if hook is not None:
+                hook("embeddings", None, total=len(batches), completed=0)
+            for done, batch in enumerate(batches, 1):
+                waveforms = torch.stack([self._audio.crop(file, window[int(c)], mode="pad")[0] for c in batch])
+                feats = model._fbank(waveforms)  # once per chunk, not once per (chunk, speaker)
+                rows = [(i, int(c), int(s)) for i, c in enumerate(batch) for s in np.flatnonzero(own[c])]
+                weights = torch.from_numpy(np.stack([masks[c, :, s] for _, c, s in rows]))
+                active = torch.nn.functional.interpolate(weights[:, None, :], size=feats.shape[1],
+                                                         mode="nearest")[:, 0] > 0.5
+                emb = model.embed_active(feats[[i for i, _, _ in rows]], active, weights)
+                for (_, c, s), e in zip(rows, emb.cpu().numpy()):
+                    out[c, s] = e
+                if hook is not None:
+                    hook("embeddings", None, total=len(batches), completed=done)
+            copied = (source[:, :, 0] >= 0) & ~own
+            out[copied] = out[source[copied][:, 0], source[copied][:, 1]]
+            return out
+
+    return CoachDiarization
 
 
 @lru_cache(maxsize=2)
@@ -123,7 +260,6 @@ def load_pipeline(opts: DiarizationOptions):
     import torch
     from pyannote.audio import Model
     from pyannote.audio.core.plda import PLDA
-    from pyannote.audio.pipelines import SpeakerDiarization
 
     torch.set_num_threads(cpu_threads())
     files = packaged_diarization_files()
@@ -131,7 +267,7 @@ def load_pipeline(opts: DiarizationOptions):
     # SpeakerDiarization insists on a PLDA object even though agglomerative clustering never
     # uses it; an empty instance satisfies the type check without any file.
     unused_plda = PLDA.__new__(PLDA)
-    pipeline = SpeakerDiarization(
+    pipeline = _diarization_class()(
         segmentation=segmentation,
         segmentation_step=opts.segmentation_step,
         embedding=campplus_model(),
@@ -141,6 +277,7 @@ def load_pipeline(opts: DiarizationOptions):
         embedding_batch_size=opts.embedding_batch_size,
         segmentation_batch_size=32,
     )
+    pipeline.embedding_stride = opts.embedding_stride
     pipeline.instantiate({
         "segmentation": {"min_duration_off": 0.0},
         "clustering": {"method": "centroid", "min_cluster_size": opts.min_cluster_size,
