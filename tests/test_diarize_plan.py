@@ -37,21 +37,24 @@ def test_every_speaker_takes_an_embedding_of_the_same_speaker():
     for c in range(N):
         for s in range(3):
             if not active[c, :, s].any():
-                assert tuple(source[c, s]) == (-1, -1)
+                assert (source[c, s] == -1).all()
                 continue
-            c0, s0 = source[c, s]
+            c0, s0 = source[c, s, 0]
             assert slots[c0][s0] == slots[c][s], (c, s, c0, s0)
+            c1, s1 = source[c, s, 1]
+            assert c1 < 0 or (slots[c1][s1] == slots[c][s] and c1 in (0, 3, 6, 9) and c1 != c0)
             if c in (0, 3, 6, 9):
                 assert (c0, s0) == (c, s)  # anchors: every active speaker embedded itself
             copied += (c0, s0) != (c, s)
     assert copied >= 9  # most of the chunks between anchors take their embeddings from them
+    assert (source[:, :, 1, 0] >= 0).sum() >= 4  # some from both neighbouring anchors
 
 
 def test_stride_one_computes_every_active_speaker():
     active, _ = _chunks({"A": [(0, 140)], "B": [(140, 280)]})
     source = embedding_plan(active, SHIFT, stride=1)
     c, s = np.nonzero(active.any(axis=1))
-    assert (source[c, s, 0] == c).all() and (source[c, s, 1] == s).all()
+    assert (source[c, s, 0, 0] == c).all() and (source[c, s, 0, 1] == s).all() and (source[c, s, 1] == -1).all()
 
 
 def test_a_speaker_not_seen_by_the_anchors_is_computed():
@@ -59,7 +62,7 @@ def test_a_speaker_not_seen_by_the_anchors_is_computed():
     free = slots[1].index(None)
     active[1, 0:10, free] = True  # a short voice only chunk 1 hears: too few common frames to match
     source = embedding_plan(active, SHIFT, stride=3)
-    assert tuple(source[1, free]) == (1, free)
+    assert tuple(source[1, free, 0]) == (1, free) and tuple(source[1, free, 1]) == (-1, -1)
 
 
 def test_length_batches_cover_every_row_once_within_the_limits():
