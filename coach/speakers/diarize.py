@@ -286,6 +286,10 @@ def _diarization_class():
             kept = {}  # (chunk, speaker) -> (frame-level features, their filterbank frame numbers in the call)
             per_batch = max(1, self.embedding_batch_size // speakers)
             batches = [chunks[i:i + per_batch] for i in range(0, len(chunks), per_batch)]
+            # chunks between anchors, pooled as soon as their anchors are done; then the anchors'
+            # frame-level features no longer needed are dropped (memory flat in call length)
+            pending = [(int(c), int(s)) for c, s in zip(*np.nonzero((source[:, :, 0] >= 0) & ~own))]
+            needs = {(c, s): int(max(plan[c, s, :, 0])) for c, s in pending}
             if hook is not None:
                 hook("embeddings", None, total=len(batches), completed=0)
             for done, batch in enumerate(batches, 1):
@@ -302,12 +306,18 @@ def _diarization_class():
                     out[c, s] = e
                     if r in keep:
                         first = int(round(window[c].start * FBANK_RATE))
-                        kept[(c, s)] = (keep[r], first + np.flatnonzero(active[r].numpy())[::2])
+                        kept[(c, s)] = (keep[r].clone(), first + np.flatnonzero(active[r].numpy())[::2])
+                last = int(batch[-1]) if done < len(batches) else n
+                ready = [p for p in pending if needs[p] <= last]
+                pending = [p for p in pending if needs[p] > last]
+                for c, s in ready:
+                    out[c, s] = pooled_from_neighbours(model, masks[c, :, s], window[c].start, plan[c, s], kept,
+                                                       fallback=out[tuple(source[c, s])], fbank_frames=fbank_frames)
+                oldest = min((int(plan[c, s, :, 0][plan[c, s, :, 0] >= 0].min()) for c, s in pending), default=n)
+                for key in [k for k in kept if k[0] < min(oldest, last)]:
+                    del kept[key]
                 if hook is not None:
                     hook("embeddings", None, total=len(batches), completed=done)
-            for c, s in zip(*np.nonzero((source[:, :, 0] >= 0) & ~own)):
-                out[c, s] = pooled_from_neighbours(model, masks[c, :, s], window[c].start, plan[c, s], kept,
-                                                   fallback=out[tuple(source[c, s])], fbank_frames=fbank_frames)
             return out
 
     return CoachDiarization
