@@ -178,7 +178,8 @@ def measure(mode: str, path: str) -> dict:
     truth = data.get("utterances")
     rec = decode(path)
     # WhisperX's diarization, pinned: pyannote 3.1's step and batch size, whatever coach's defaults
-    base_diar = DiarizationOptions(segmentation_step=0.1, embedding_batch_size=32)
+    base_diar = DiarizationOptions(segmentation_step=0.1, embedding_batch_size=32, embedding_stride=1,
+                                   segmentation_onnx=False)
     t = time.perf_counter()
     opts = AnalyzeOptions()
     if mode in ("coach-batched", "coach-sequential"):

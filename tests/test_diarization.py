@@ -71,3 +71,24 @@ def test_campplus_embeddings_tell_two_voices_apart():
     assert emb.shape == (3, 192)
     same, different = float(emb[0] @ emb[2]), float(emb[0] @ emb[1])
     assert same > different + 0.2, (same, different)
+
+
+def test_onnx_segmentation_gives_the_torch_scores():
+    import copy
+
+    import numpy as np
+    import torch
+    from pyannote.audio import Model
+
+    from coach.models import packaged_diarization_files
+    from coach.speakers.diarize import onnx_segmentation
+
+    model = Model.from_pretrained(str(packaged_diarization_files().segmentation)).eval()
+    fast = copy.deepcopy(model)
+    assert onnx_segmentation(fast)
+    audio = decode(DATA / "sample.wav").mono()
+    chunks = torch.from_numpy(np.stack([audio[i:i + 160000] for i in (0, 80000, 140000)]))[:, None, :]
+    with torch.inference_mode():
+        want, got = model(chunks), fast(chunks)
+    assert got.shape == want.shape == (3, 589, 7)
+    assert float((got - want).abs().max()) < 1e-3
