@@ -184,3 +184,20 @@ def test_stereo_auto_without_cues_warns_and_names_the_setting():
     w = {"left": words("nou goedemorgen dan", 0.4), "right": words("ja goed", 2.5)}
     r = assign_roles(t, w, RoleOptions(agent_channel="auto"))
     assert r.confidence < 0.8 and "--agent-channel" in r.warnings[0]
+
+
+def test_voices_that_could_not_be_told_apart_give_no_confident_label():
+    # the cues are clear, but the diarization could not tell the two voices apart: the label is not sure
+    from dataclasses import replace
+
+    st, w = call("Goedemorgen, u spreekt met Noor van Telnova. Waarmee kan ik u helpen?",
+                 "Hallo, ik bel over mijn rekening.")
+    sure = assign_roles(st, w, RoleOptions())
+    assert sure.agent == A and sure.confidence >= RoleOptions().min_confidence and sure.warnings == ()
+    alike = replace(st, separation={"reliable": False, "reasons": ["the two voices are alike"]})
+    unsure = assign_roles(alike, w, RoleOptions())
+    assert unsure.agent == A and unsure.confidence == sure.confidence  # the cues' own figure is kept
+    (warning,) = unsure.warnings
+    assert "could not be told apart" in warning and "may be swapped" in warning
+    reliable = replace(st, separation={"reliable": True, "reasons": []})
+    assert assign_roles(reliable, w, RoleOptions()).warnings == ()

@@ -61,3 +61,17 @@ def test_report_shows_how_sure_the_roles_are_and_warns_at_the_top():
     assert "Wie is de agent (62% zeker)" in md and md.index("swapped") < md.index("## Momenten")
     # a configured channel has nothing to weigh: no line
     assert "Who is the agent" not in render_html(make_view(r, "en"))
+
+
+def test_report_marks_the_roles_not_certain_when_the_voices_could_not_be_told_apart():
+    from conftest import ROOT
+
+    data = json.loads((ROOT / "tests/data/golden/report_fixture.json").read_text(encoding="utf-8"))
+    data["call"]["source"] = str(ROOT / data["call"]["source"])
+    r = CallReport.from_dict(data)
+    auto = replace(r.call, roles_method="auto: SPEAKER_00 is the agent, 96% sure, from cues: service question (+2.5)",
+                   roles_confidence=0.96)
+    alike = replace(auto, speaker_separation={"reliable": False, "reasons": ["the two voices are alike"]})
+    assert "Who is the agent (96% sure): auto" in render_html(make_view(replace(r, call=auto), "en"))
+    assert "Who is the agent (96% sure, not certain): auto" in render_html(make_view(replace(r, call=alike), "en"))
+    assert "Wie is de agent (96% zeker, niet zeker)" in markdown(make_view(replace(r, call=alike), "nl"))

@@ -279,4 +279,6 @@ def roles_line(view: "View") -> str:
     if not c.roles_method or c.roles_method.startswith("configured"):
         return ""  # the user's setting: nothing to weigh (a disagreeing cue is a warning)
     sure = f" ({view.t['roles_sure'].format(p=c.roles_confidence)})" if c.roles_confidence is not None else ""
+    if sure and c.speaker_separation and not c.speaker_separation.get("reliable", True):
+        sure = f"{sure[:-1]}, {view.t['uncertain']})"  # the voices could not be told apart: no confident label
     return f"{view.t['roles']}{sure}: {view.clean(c.roles_method)}"

@@ -32,7 +32,9 @@ The phrases are lists in the lexicon of the call's language (``[role_*]`` in
 ``coach.analysis.lexicon`` so that a misheard cue is still found. The agent is the speaker with the
 highest score; its probability is the softmax of the scores (for two speakers: the logistic of the
 score difference), reported as the confidence (0.5-1 for two speakers). Below
-``RoleOptions.min_confidence`` a warning says the roles may be swapped. Who spoke first is one
+``RoleOptions.min_confidence`` a warning says the roles may be swapped; so it does, whatever the
+confidence, on a mono call whose two voices could not be told apart (``SpeakerTurns.separation``): the
+cues' confidence assumes each diarized speaker is one party. Who spoke first is one
 weak cue, never a silent fallback.
 """
 
@@ -284,4 +286,10 @@ def assign_roles(turns: SpeakerTurns, words: dict[str, tuple[Word, ...]], opts: 
         warnings = (f"who is the agent is uncertain ({confidence:.0%} sure, from: {_decided_by(cues, best)}): "
                     "agent and customer may be swapped in this report"
                     + (" (set --agent-channel left/right if you know it)" if turns.source == "channels" else ""),)
+    elif turns.separation is not None and not turns.separation.get("reliable", True):
+        # the cues' confidence assumes each diarized speaker is one party; with voices that could not be
+        # told apart that is not given, so no confident label
+        warnings = (f"who is the agent is uncertain: the cues say {confidence:.0%} ({_decided_by(cues, best)}), "
+                    "but the two voices could not be told apart, so agent and customer may be swapped in this "
+                    "report",)
     return Roles(mapping_for(best), method, warnings, confidence, tuple(cues), rounded)
