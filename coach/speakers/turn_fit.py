@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..conversation import Turn
+from ..conversation import Turn, merge_regions
 
 MIN_FIT_S = 0.5  # shorter turns give no usable embedding
 MAX_FIT_S = 10.0  # longer turns: their middle 10 s (the embedding of a long stretch changes little)
@@ -73,14 +73,6 @@ def turn_fits(turns: list[Turn], embeddings: dict[int, np.ndarray]) -> list[Turn
     return sorted(out, key=lambda f: f.start)
 
 
-def fit_at(fits: list[TurnFit], speaker: str, t: float) -> float | None:
-    """The margin of ``speaker``'s turn that holds time ``t`` (None when it was too short to embed)."""
-    for f in fits:
-        if f.speaker == speaker and f.start - 0.05 <= t <= f.end + 0.05:
-            return f.margin
-    return None
-
-
 def reassign(turns: list[Turn], fits: list[TurnFit]) -> tuple[list[Turn], list[TurnFit]]:
     """The turns with every embedded turn whose voice fits the other speaker better (margin < 0) given
     to that speaker, one pass; a speaker's turns that then overlap or touch are joined. Returns the new
@@ -94,11 +86,6 @@ def reassign(turns: list[Turn], fits: list[TurnFit]) -> tuple[list[Turn], list[T
     new = [Turn(other[t.speaker], t.start, t.end) if (t.speaker, t.start, t.end) in at else t for t in turns]
     if len({t.speaker for t in new}) < 2:
         return list(turns), []
-    joined: list[Turn] = []
-    for s in speakers:
-        for t in sorted((t for t in new if t.speaker == s), key=lambda t: t.start):
-            if joined and joined[-1].speaker == s and t.start <= joined[-1].end:
-                joined[-1] = Turn(s, joined[-1].start, max(joined[-1].end, t.end))
-            else:
-                joined.append(t)
+    joined = [Turn(s, a, b) for s in speakers
+              for a, b in merge_regions((t.start, t.end) for t in new if t.speaker == s)]
     return sorted(joined, key=lambda t: (t.start, t.speaker)), moved
