@@ -29,9 +29,9 @@ def utt(role: str, start: float, text: str, prob: float = 0.9, step: float = 0.3
     return Utterance.from_words(role, words)
 
 
-def conv(*utterances: Utterance) -> Conversation:
+def conv(*utterances: Utterance, duration: float = 120.0) -> Conversation:
     utts = tuple(sorted(utterances, key=lambda u: u.start))
-    return Conversation(utterances=utts, duration=120.0, speaker_source="channels",
+    return Conversation(utterances=utts, duration=duration, speaker_source="channels",
                         roles={"left": "agent", "right": "customer"},
                         turns=tuple(Turn(u.speaker_role, u.start, u.end) for u in utts))
 

@@ -13,7 +13,8 @@ from coach.analysis.confidence import SURE_FROM
 from coach.analysis.reflection import reflect
 from coach.evaluate import language_totals
 from coach.config import AnalysisOptions
-from coach.conversation import Conversation, Turn, Utterance, Word
+from coach.conversation import Conversation, Utterance, Word
+from test_analysis_clauses import conv as clause_conv, utt
 
 LEX = load_lexicon()
 OPTS = AnalysisOptions()
@@ -51,16 +52,8 @@ def test_confidence_is_a_probability_and_follows_the_evidence():
     assert summary_confidence(replace(SUMMARY, confirmed=False)) < summary_confidence(SUMMARY)
 
 
-def utt(role: str, start: float, text: str, prob: float = 0.9) -> Utterance:
-    words = [Word(w, start + i * 0.3, start + i * 0.3 + 0.25, prob) for i, w in enumerate(text.split())]
-    return Utterance.from_words(role, words)
-
-
 def conv(*utterances: Utterance) -> Conversation:
-    utts = tuple(sorted(utterances, key=lambda u: u.start))
-    return Conversation(utterances=utts, duration=60.0, speaker_source="channels",
-                        roles={"left": "agent", "right": "customer"},
-                        turns=tuple(Turn(u.speaker_role, u.start, u.end) for u in utts))
+    return clause_conv(*utterances, duration=60.0)
 
 
 GREETING = utt("agent", 0.0, "Goedemiddag, u spreekt met Sanne van de klantenservice.")
