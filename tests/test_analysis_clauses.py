@@ -11,7 +11,7 @@ from coach.analysis.lexicon import load_lexicon, tokens
 from coach.analysis.phases import summary_and_solution
 from coach.analysis.sentences import utterance_sentences
 from coach.config import AnalysisOptions
-from coach.conversation import Conversation, Turn, Utterance, Word
+from test_analysis_phases import conv, utt
 
 LEX = load_lexicon()
 OPTS = AnalysisOptions()
@@ -22,18 +22,6 @@ def rule(text: str, purpose: str = "problem") -> str | None:
     (s,) = utterance_sentences(utt("agent", 0.0, text))
     m = solution_match(s.toks, s.clauses, LEX, purpose)
     return m.rule if m else None
-
-
-def utt(role: str, start: float, text: str, prob: float = 0.9, step: float = 0.3) -> Utterance:
-    words = [Word(w, start + i * step, start + i * step + 0.25, prob) for i, w in enumerate(text.split())]
-    return Utterance.from_words(role, words)
-
-
-def conv(*utterances: Utterance, duration: float = 120.0) -> Conversation:
-    utts = tuple(sorted(utterances, key=lambda u: u.start))
-    return Conversation(utterances=utts, duration=duration, speaker_source="channels",
-                        roles={"left": "agent", "right": "customer"},
-                        turns=tuple(Turn(u.speaker_role, u.start, u.end) for u in utts))
 
 
 def test_lemmas_cover_person_tense_and_particles():

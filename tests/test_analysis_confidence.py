@@ -14,7 +14,7 @@ from coach.analysis.reflection import reflect
 from coach.evaluate import language_totals
 from coach.config import AnalysisOptions
 from coach.conversation import Conversation, Utterance, Word
-from test_analysis_clauses import conv as clause_conv, utt
+from test_analysis_phases import conv as clause_conv, utt
 
 LEX = load_lexicon()
 OPTS = AnalysisOptions()

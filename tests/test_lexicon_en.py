@@ -19,24 +19,17 @@ from coach.analysis.lexicon import LEXICON_DIR, analysis_lexicon, load_lexicon, 
 from coach.analysis.phases import summary_and_solution
 from coach.analysis.sentences import utterance_sentences
 from coach.config import AnalysisOptions
-from coach.conversation import Conversation, Turn, Utterance, Word
+from coach.conversation import Conversation, Utterance
 from conftest import COACH
+from test_analysis_phases import conv, utt
 
 EN = load_lexicon("", "en")
 NL = load_lexicon("", "nl")
 OPTS = AnalysisOptions()
 
 
-def utt(role: str, start: float, text: str, prob: float = 0.9, step: float = 0.3) -> Utterance:
-    words = [Word(w, start + i * step, start + i * step + 0.25, prob) for i, w in enumerate(text.split())]
-    return Utterance.from_words(role, words)
-
-
 def call(*utterances: Utterance, duration: float = 60.0) -> Conversation:
-    utts = tuple(sorted(utterances, key=lambda u: u.start))
-    return Conversation(utterances=utts, duration=duration, speaker_source="channels",
-                        roles={"left": "agent", "right": "customer"},
-                        turns=tuple(Turn(u.speaker_role, u.start, u.end) for u in utts))
+    return conv(*utterances, duration=duration)
 
 
 def types(found, etype: str) -> list:
